@@ -1,0 +1,92 @@
+"""The `swdw` command (DESIGN §8). Thin: every subcommand calls one function of the package."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _cmd_dsn(args) -> int:
+    from .database import warehouse_dsn
+
+    print(warehouse_dsn())
+    return 0
+
+
+def _cmd_stop(args) -> int:
+    from .database import stop_embedded
+
+    print("embedded PostgreSQL stopped" if stop_embedded() else "nothing to stop")
+    return 0
+
+
+def _cmd_sample(args) -> int:
+    from .sample import write_samples
+
+    written = write_samples(args.out, scale=args.scale)
+    print(f"wrote {len(written)} sample submissions under {args.out}")
+    return 0
+
+
+def _cmd_ingest(args) -> int:
+    from .pipeline import ingest_landing, print_outcomes
+
+    outcomes = ingest_landing(trigger="cli")
+    print_outcomes(outcomes)
+    return 1 if args.strict and any(o.status == "quarantined" for o in outcomes) else 0
+
+
+def _cmd_build(args) -> int:
+    from .transform import dbt_build
+
+    return 0 if dbt_build() else 1
+
+
+def _cmd_run(args) -> int:
+    code = _cmd_ingest(args)
+    from .transform import dbt_build
+
+    return code or (0 if dbt_build() else 1)
+
+
+def _cmd_status(args) -> int:
+    from .register import print_register
+
+    print_register(limit=args.limit)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="swdw", description="Social-work data warehouse")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="ingest every new landing file, then dbt build")
+    run.add_argument("--strict", action="store_true", help="exit 1 if any file was quarantined")
+    run.set_defaults(func=_cmd_run)
+    ingest = sub.add_parser("ingest", help="ingest every new landing file")
+    ingest.add_argument("--strict", action="store_true", help="exit 1 if any file was quarantined")
+    ingest.set_defaults(func=_cmd_ingest)
+    sub.add_parser("build", help="dbt build of staging, intermediate and marts").set_defaults(func=_cmd_build)
+    status = sub.add_parser("status", help="the submission register, newest first")
+    status.add_argument("--limit", type=int, default=50)
+    status.set_defaults(func=_cmd_status)
+    sample = sub.add_parser("sample", help="write realistic messy sample submissions")
+    sample.add_argument("--out", required=True)
+    sample.add_argument("--scale", type=int, default=1)
+    sample.set_defaults(func=_cmd_sample)
+    sub.add_parser("dsn", help="print the warehouse URI").set_defaults(func=_cmd_dsn)
+    sub.add_parser("stop", help="stop the embedded PostgreSQL server").set_defaults(func=_cmd_stop)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the CLI prints a reason, not a traceback
+        print(f"swdw {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

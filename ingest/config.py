@@ -1,0 +1,70 @@
+"""Runtime configuration from the environment (DESIGN §3)."""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing: str
+    warehouse_dsn: str | None
+    max_file_bytes: int
+    max_rows: int
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.home / "artifacts"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.artifacts_dir / "data_docs"
+
+    @property
+    def dbt_docs_dir(self) -> Path:
+        return self.artifacts_dir / "dbt_docs"
+
+    @property
+    def pg_dir(self) -> Path:
+        return self.home / "pg"
+
+
+def settings() -> Settings:
+    return Settings(
+        home=Path(os.environ.get("SWDW_HOME", "./.swdw")).resolve(),
+        landing=os.environ.get("SWDW_LANDING_DIR", "./data/landing"),
+        warehouse_dsn=os.environ.get("SWDW_WAREHOUSE_DSN") or None,
+        max_file_bytes=int(os.environ.get("SWDW_MAX_FILE_BYTES", 50 * 1024 * 1024)),
+        max_rows=int(os.environ.get("SWDW_MAX_ROWS", 500_000)),
+    )
+
+
+def pii_key() -> bytes:
+    """The keyed-hash secret: SWDW_PII_KEY, else generated once into $SWDW_HOME/pii.key (0600)."""
+    if key := os.environ.get("SWDW_PII_KEY"):
+        return key.encode()
+    path = settings().home / "pii.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        print(f"warning: SWDW_PII_KEY unset; generated a key into {path}", file=sys.stderr)
+    return path.read_text().strip().encode()
