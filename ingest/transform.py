@@ -1,0 +1,37 @@
+"""dbt invocations shared by the CLI, the DAGs and the tests.
+
+dbt runs in-process through dbtRunner against dbt_project/, with the connection handed
+over as SWDW_PG_* variables that dbt_project/profiles.yml reads.
+"""
+from __future__ import annotations
+
+import os
+
+from .config import DBT_PROJECT_DIR
+
+
+def dbt_environment() -> None:
+    """Point dbt at the warehouse and keep it offline."""
+    from .database import dbt_env
+
+    os.environ.update(dbt_env())
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def run_dbt(args: list[str]) -> bool:
+    """Run one dbt command in-process; True when it succeeded."""
+    from dbt.cli.main import dbtRunner
+
+    dbt_environment()
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    result = dbtRunner().invoke([*args, *common])
+    return bool(result.success)
+
+
+def dbt_build(full_refresh: bool = False) -> bool:
+    """Seeds, models and tests in dependency order."""
+    from .database import bootstrap
+
+    bootstrap()
+    return run_dbt(["build", *(["--full-refresh"] if full_refresh else [])])
