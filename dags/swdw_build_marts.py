@@ -1,0 +1,137 @@
+"""swdw_build_marts: raw.* -> staging -> intermediate -> marts.* with dbt via Cosmos (DESIGN §2, §7).
+
+Scheduled on the Asset ``swdw://warehouse/raw`` that swdw_ingest_submissions updates when at
+least one submission was loaded.
+
+prepare_warehouse -> dbt (seeds, models and their tests; one Airflow task per dbt node)
+                  -> publish_docs (dbt docs into $SWDW_HOME/artifacts/dbt_docs)
+
+The task graph is rendered from the pre-built manifest (``dbt parse`` at install time), so
+parsing this file never runs dbt nor touches a database.
+
+The warehouse connection is the Airflow connection ``swdw_warehouse`` (production: set on
+every Airflow container; locally: AIRFLOW_CONN_SWDW_WAREHOUSE from ingest.orchestration). The
+dbt tasks use dbt_project/profiles.yml, the same profile as the `swdw` CLI, whose SWDW_PG_*
+variables are templated from that connection at run time (the password is masked in logs and
+rendered fields).
+"""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from airflow.sdk import Asset, dag, task
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode
+
+from ingest.config import DBT_PROJECT_DIR  # light module: paths and settings only
+
+RAW_ASSET = Asset("swdw://warehouse/raw")
+CONN_ID = "swdw_warehouse"
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+
+if not MANIFEST.exists():
+    # shows up as this DAG's import error in the UI and in DagBag tests
+    raise FileNotFoundError(
+        f"{MANIFEST} is missing: run `make install` (it runs `dbt parse`) before loading the DAGs"
+    )
+
+# SWDW_PG_* is what dbt_project/profiles.yml reads; filled from the connection per task run
+WAREHOUSE_ENV = {
+    "SWDW_PG_HOST": "{{ conn.%s.host }}" % CONN_ID,
+    "SWDW_PG_PORT": "{{ conn.%s.port or 5432 }}" % CONN_ID,
+    "SWDW_PG_USER": "{{ conn.%s.login }}" % CONN_ID,
+    "SWDW_PG_PASSWORD": "{{ conn.%s.password or '' }}" % CONN_ID,
+    "SWDW_PG_DBNAME": "{{ conn.%s.schema }}" % CONN_ID,
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "DO_NOT_TRACK": "1",
+}
+
+default_args = {
+    "owner": "swdw-data-engineering",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+    "execution_timeout": timedelta(hours=1),
+}
+
+
+@dag(
+    dag_id="swdw_build_marts",
+    schedule=[RAW_ASSET],
+    start_date=datetime(2025, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args,
+    tags=["swdw", "dbt", "marts"],
+    doc_md=__doc__,
+)
+def swdw_build_marts():
+    @task
+    def prepare_warehouse() -> None:
+        """Schemas, roles and raw/audit tables exist; the Airflow connection points at ingest's warehouse."""
+        from urllib.parse import urlparse
+
+        from airflow.sdk import Connection
+
+        from ingest.database import bootstrap, warehouse_dsn
+
+        bootstrap()
+        conn = Connection.get(CONN_ID)
+        dsn = urlparse(warehouse_dsn())
+        ingest_side = (dsn.hostname, dsn.port or 5432, dsn.path.lstrip("/"))
+        dbt_side = (conn.host, conn.port or 5432, conn.schema)
+        if ingest_side != dbt_side:
+            raise RuntimeError(
+                f"connection {CONN_ID} points at {dbt_side} but ingest loads into {ingest_side}: "
+                "set AIRFLOW_CONN_SWDW_WAREHOUSE and SWDW_WAREHOUSE_DSN to the same warehouse"
+            )
+        print(f"warehouse ready at {conn.host}:{conn.port}/{conn.schema}")
+
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR,
+            manifest_path=MANIFEST,
+        ),
+        profile_config=ProfileConfig(
+            profile_name="swdw",
+            target_name="warehouse",
+            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL,
+            # in-process dbtRunner: no interpreter start per dbt node
+            invocation_mode=InvocationMode.DBT_RUNNER,
+            dbt_executable_path=DBT_EXECUTABLE,
+        ),
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST),
+        operator_args={
+            "env": WAREHOUSE_ENV,
+            "append_env": True,
+            "install_deps": False,
+            # a failing model is rarely transient; one retry covers a dropped connection
+            "retries": 1,
+        },
+    )
+
+    @task
+    def publish_docs() -> str:
+        """dbt docs (catalog included) for analysts and auditors, under $SWDW_HOME/artifacts/dbt_docs."""
+        from ingest.config import settings
+        from ingest.transform import run_dbt
+
+        target = settings().dbt_docs_dir
+        target.mkdir(parents=True, exist_ok=True)
+        if not run_dbt(["docs", "generate", "--static", "--target-path", str(target)]):
+            raise RuntimeError("dbt docs generate failed")
+        print(f"dbt docs: {target / 'index.html'}")
+        return str(target)
+
+    prepare_warehouse() >> dbt >> publish_docs()
+
+
+swdw_build_marts()

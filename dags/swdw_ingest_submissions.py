@@ -1,0 +1,113 @@
+"""swdw_ingest_submissions: landing zone -> validated raw.* (DESIGN §2, §4).
+
+discover -> process_file (one mapped task per file) -> publish (Asset swdw://warehouse/raw)
+
+Thin on purpose: all logic lives in the ``ingest`` package, imported inside the tasks so the
+dag-processor parses this file without pandas, Great Expectations or dbt.
+Every run is idempotent: a file already registered (same department, type and sha256) is
+recorded once and never loaded twice, so reruns and retries are safe.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset, dag, task
+
+RAW_ASSET = Asset("swdw://warehouse/raw")
+
+default_args = {
+    "owner": "swdw-data-engineering",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=15),
+    "execution_timeout": timedelta(minutes=30),
+}
+
+
+@dag(
+    dag_id="swdw_ingest_submissions",
+    schedule="*/15 * * * *",
+    start_date=datetime(2025, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args,
+    tags=["swdw", "ingest"],
+    doc_md=__doc__,
+)
+def swdw_ingest_submissions():
+    @task
+    def discover() -> list[dict]:
+        """Files in the landing zone that are not yet in the submission register."""
+        from ingest.discovery import discover_pending
+
+        pending = list(discover_pending())
+        print(f"{len(pending)} pending file(s) in the landing zone")
+        for item in pending:
+            print(f"  {item['department_code']}/{item['submission_type']}/{item['file_name']}")
+        return pending
+
+    @task(
+        # shown in the grid instead of 0, 1, 2...; renders before and after the run
+        map_index_template=(
+            "{{ task.op_kwargs['file']['department_code'] }}/{{ task.op_kwargs['file']['file_name'] }}"
+        ),
+        max_active_tis_per_dagrun=4,
+    )
+    def process_file(file: dict) -> dict:
+        """Parse, normalise, validate and load (or quarantine) one submission."""
+        from ingest.pipeline import process_landing_file
+
+        outcome = dict(process_landing_file(file))
+        print(
+            f"{file['department_code']}/{file['submission_type']}/{file['file_name']}: "
+            f"{outcome.get('status')} (submission {outcome.get('submission_id')}, "
+            f"rows {outcome.get('row_count')}, errors {outcome.get('error_count')}, "
+            f"warnings {outcome.get('warning_count')}) {outcome.get('reason') or ''}".rstrip()
+        )
+        return outcome
+
+    @task(outlets=[RAW_ASSET], trigger_rule="all_done", retries=0)
+    def publish(outcomes, outlet_events=None) -> dict:
+        """Summarise the run; update the raw Asset only when something was loaded.
+
+        Runs even when some files failed unexpectedly (those have no outcome), so files that
+        did load still reach the marts. A skipped task emits no asset event, so the build DAG
+        is triggered only by runs that changed raw.*.
+        """
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        results = [o for o in (outcomes or []) if o]
+        counts: dict[str, int] = {}
+        for outcome in results:
+            counts[outcome.get("status", "unknown")] = counts.get(outcome.get("status", "unknown"), 0) + 1
+        loaded = [o["submission_id"] for o in results if o.get("status") == "loaded"]
+        summary = {
+            "files": len(results),
+            "by_status": counts,
+            "loaded_submission_ids": loaded,
+            "rows_loaded": sum(o.get("row_count") or 0 for o in results if o.get("status") == "loaded"),
+            "errors": sum(o.get("error_count") or 0 for o in results),
+            "warnings": sum(o.get("warning_count") or 0 for o in results),
+        }
+        print("ingest summary: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+        if not loaded:
+            raise AirflowSkipException("no submission loaded: raw.* unchanged, no asset event")
+        outlet_events[RAW_ASSET].extra = {
+            "loaded_submission_ids": loaded,
+            "rows_loaded": summary["rows_loaded"],
+        }
+        return summary
+
+    @task(trigger_rule="one_failed", retries=0)
+    def fail_if_any_file_failed() -> None:
+        """Keeps the run red when a file task failed, although publish still ran."""
+        raise RuntimeError("at least one process_file task failed; see its log (the file stays in the landing zone)")
+
+    files = discover()
+    outcomes = process_file.expand(file=files)
+    publish(outcomes)
+    outcomes >> fail_if_any_file_failed()
+
+
+swdw_ingest_submissions()

@@ -1,0 +1,40 @@
+-- what arrived per department × submission type × period month, from the register
+with submissions as (
+    select * from {{ ref('stg_submissions') }}
+),
+
+latest_submissions as (
+    select distinct on (department_code, submission_type, period_month)
+        department_code,
+        submission_type,
+        period_month,
+        submission_id as latest_submission_id,
+        status as latest_status
+    from submissions
+    order by department_code, submission_type, period_month, received_at desc, submission_id desc
+),
+
+period_totals as (
+    select
+        department_code,
+        submission_type,
+        period_month,
+        count(*) as submissions_received,
+        count(*) filter (where status in ('loaded', 'superseded')) as submissions_accepted,
+        count(*) filter (where status = 'quarantined') as submissions_quarantined,
+        min(received_at) as first_received_at,
+        max(received_at) as last_received_at,
+        min(received_date) as first_received_date,
+        sum(row_count) as rows_received,
+        sum(error_count) as errors,
+        sum(warning_count) as warnings
+    from submissions
+    group by department_code, submission_type, period_month
+)
+
+select
+    period_totals.*,
+    latest_submissions.latest_submission_id,
+    latest_submissions.latest_status
+from period_totals
+join latest_submissions using (department_code, submission_type, period_month)

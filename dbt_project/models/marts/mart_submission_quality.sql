@@ -1,0 +1,76 @@
+-- 报送质量: expected vs received per period_month × department_code × submission_type
+with obligations as (
+    select * from {{ ref('int_reporting_obligations') }}
+),
+
+arrivals as (
+    select * from {{ ref('int_submission_periods') }}
+),
+
+periods as (
+    select
+        coalesce(obligations.period_month, arrivals.period_month) as period_month,
+        coalesce(obligations.department_code, arrivals.department_code) as department_code,
+        coalesce(obligations.submission_type, arrivals.submission_type) as submission_type,
+        coalesce(
+            obligations.due_date,
+            (arrivals.period_month + interval '1 month' + interval '{{ var("submission_due_day") | int - 1 }} days')::date
+        ) as due_date,
+        (obligations.period_month is not null)::int as submissions_expected,
+        arrivals.submissions_received,
+        arrivals.submissions_accepted,
+        arrivals.submissions_quarantined,
+        arrivals.first_received_at,
+        arrivals.last_received_at,
+        arrivals.first_received_date,
+        arrivals.rows_received,
+        arrivals.errors,
+        arrivals.warnings,
+        arrivals.latest_submission_id,
+        arrivals.latest_status
+    from obligations
+    full join arrivals
+        on arrivals.department_code = obligations.department_code
+        and arrivals.submission_type = obligations.submission_type
+        and arrivals.period_month = obligations.period_month
+),
+
+departments as (
+    select department_code, department_name from {{ ref('stg_departments') }}
+),
+
+register_labels as (
+    select column_name, code, label_zh
+    from {{ ref('stg_enum_labels') }}
+    where submission_type = 'audit'
+)
+
+select
+    periods.period_month,
+    periods.department_code,
+    departments.department_name,
+    periods.submission_type,
+    type_labels.label_zh as submission_type_label,
+    periods.due_date,
+    periods.submissions_expected,
+    coalesce(periods.submissions_received, 0) as submissions_received,
+    coalesce(periods.first_received_date <= periods.due_date, false)::int as submissions_on_time,
+    coalesce(periods.submissions_accepted, 0) as submissions_accepted,
+    coalesce(periods.submissions_quarantined, 0) as submissions_quarantined,
+    (periods.submissions_expected = 1 and coalesce(periods.submissions_accepted, 0) = 0)::int as submissions_missing,
+    greatest(coalesce(periods.submissions_received, 0) - 1, 0) as resubmissions,
+    periods.first_received_at,
+    periods.last_received_at,
+    greatest(periods.first_received_date - periods.due_date, 0) as days_late,
+    coalesce(periods.rows_received, 0) as rows_received,
+    coalesce(periods.errors, 0) as errors,
+    coalesce(periods.warnings, 0) as warnings,
+    periods.latest_submission_id,
+    periods.latest_status,
+    status_labels.label_zh as latest_status_label
+from periods
+left join departments using (department_code)
+left join register_labels as type_labels
+    on type_labels.column_name = 'submission_type' and type_labels.code = periods.submission_type
+left join register_labels as status_labels
+    on status_labels.column_name = 'status' and status_labels.code = periods.latest_status
