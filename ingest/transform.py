@@ -35,3 +35,20 @@ def dbt_build(full_refresh: bool = False) -> bool:
 
     bootstrap()
     return run_dbt(["build", *(["--full-refresh"] if full_refresh else [])])
+
+
+def dbt_parse() -> bool:
+    """Write target/manifest.json without touching the warehouse (run by `make install`)."""
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    from dbt.cli.main import dbtRunner
+
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    return bool(dbtRunner().invoke(["parse", *common]).success)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["parse"]:
+        sys.exit(0 if dbt_parse() else 1)
+    sys.exit(0 if run_dbt(sys.argv[1:]) else 1)

@@ -7,6 +7,7 @@ under $SWDW_HOME/artifacts and updates the Data Docs there.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -66,7 +67,9 @@ def _gx_environment() -> None:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
 
+@functools.cache
 def get_context():
+    """The file context, loaded once per process (loading it costs about a second)."""
     _gx_environment()
     import great_expectations as gx
 

@@ -1,0 +1,47 @@
+# swdw: make demo | make test | make install (DESIGN §8)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+UV_VERSION := 0.13.9
+export SWDW_HOME ?= $(CURDIR)/.swdw
+export SWDW_LANDING_DIR ?= $(CURDIR)/data/landing
+# never reach beyond the package index: no managed Python downloads, no telemetry
+export UV_PYTHON_DOWNLOADS := never
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print 2>/dev/null)
+
+.PHONY: install demo test lint clean stop
+install: $(VENV)/.synced $(MANIFEST)
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python 3.11
+	touch $@
+
+# Cosmos renders the build DAG from this manifest: parsing never runs dbt at DAG-parse time
+$(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
+	$(VENV)/bin/python -m ingest.transform parse
+	touch $@
+
+demo: install
+	$(VENV)/bin/swdw sample --out $(SWDW_LANDING_DIR)
+	$(VENV)/bin/python -m ingest.orchestration swdw_ingest_submissions swdw_build_marts
+	$(VENV)/bin/swdw summary
+
+test: install
+	$(VENV)/bin/python -m pytest -q tests
+
+stop:
+	-$(VENV)/bin/swdw stop
+
+clean: stop
+	rm -rf $(SWDW_HOME) data $(MANIFEST)
