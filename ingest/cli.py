@@ -55,6 +55,13 @@ def _cmd_status(args) -> int:
     return 0
 
 
+def _cmd_summary(args) -> int:
+    from .summary import print_summary
+
+    print_summary()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swdw", description="Social-work data warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -72,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", required=True)
     sample.add_argument("--scale", type=int, default=1)
     sample.set_defaults(func=_cmd_sample)
+    sub.add_parser("summary", help="headline figures from the marts").set_defaults(func=_cmd_summary)
     sub.add_parser("dsn", help="print the warehouse URI").set_defaults(func=_cmd_dsn)
     sub.add_parser("stop", help="stop the embedded PostgreSQL server").set_defaults(func=_cmd_stop)
     return parser

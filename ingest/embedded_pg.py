@@ -41,7 +41,9 @@ def _free_port() -> int:
 def _run_as_owner(args: list[str], data_dir: Path) -> subprocess.CompletedProcess:
     kwargs = {}
     if os.geteuid() == 0:
-        kwargs["user"] = SYSTEM_USER
+        # drop root's groups too: a root group would select the (often closed) group bits
+        entry = pwd.getpwnam(SYSTEM_USER)
+        kwargs.update(user=entry.pw_uid, group=entry.pw_gid, extra_groups=[])
     return subprocess.run(args, capture_output=True, text=True, cwd=data_dir.parent, **kwargs)
 
 
@@ -56,7 +58,7 @@ def _ensure_system_user(base: Path) -> None:
     for path in (_bin_dir(), base):
         for parent in [path, *path.parents]:
             mode = parent.stat().st_mode
-            if mode & 0o005 != 0o005:
+            if (mode & 0o005) != 0o005:
                 parent.chmod(mode | 0o005)
 
 
@@ -93,6 +95,7 @@ class EmbeddedPostgres:
             if not (self.data_dir / "PG_VERSION").exists():
                 self._initdb()
             if not self.is_running():
+                _ensure_system_user(self.base)
                 self._start()
         return self.dsn()
 

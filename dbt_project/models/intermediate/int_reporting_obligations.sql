@@ -4,13 +4,11 @@ with calendar as (
 ),
 
 reporting_horizon as (
-    select
-        {%- if var('reporting_through') %}
-        {{ month_start("'" ~ var('reporting_through') ~ "'::date") }} as through_month
-        {%- else %}
-        max(period_month) as through_month
-        {%- endif %}
-    from {{ ref('stg_submissions') }}
+    {%- if var('reporting_through') %}
+    select {{ month_start("'" ~ var('reporting_through') ~ "'::date") }} as through_month
+    {%- else %}
+    select max(period_month) as through_month from {{ ref('stg_submissions') }}
+    {%- endif %}
 ),
 
 obligations as (

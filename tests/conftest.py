@@ -1,0 +1,66 @@
+"""Shared fixtures: one embedded PostgreSQL for the whole session, under a temporary SWDW_HOME."""
+from __future__ import annotations
+
+import os
+import subprocess
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def swdw_home() -> Path:
+    # not under pytest's own temp root: pytest resets that to 0700, which the server user cannot cross
+    home = Path(tempfile.mkdtemp(prefix="swdw-test-"))
+    os.environ["SWDW_HOME"] = str(home)
+    os.environ["SWDW_PII_KEY"] = "test-pii-key"
+    os.environ.pop("SWDW_WAREHOUSE_DSN", None)
+    yield home
+    from ingest.database import stop_embedded
+
+    stop_embedded()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def warehouse(swdw_home) -> str:
+    from ingest.database import bootstrap, warehouse_dsn
+
+    dsn = warehouse_dsn()
+    bootstrap()
+    return dsn
+
+
+@pytest.fixture()
+def clean_warehouse(warehouse, tmp_path, monkeypatch) -> str:
+    """An empty warehouse and a fresh landing zone for one test."""
+    import psycopg
+
+    from ingest.database import bootstrap
+
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("drop schema if exists raw, audit, staging, intermediate, marts cascade")
+    bootstrap()
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    monkeypatch.setenv("SWDW_LANDING_DIR", str(landing))
+    return warehouse
+
+
+def query(dsn: str, sql: str, params=()) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+    """The real `swdw` entry point in a subprocess, as a user runs it."""
+    return subprocess.run([str(VENV_BIN / "swdw"), *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout, cwd=REPO)

@@ -1,0 +1,120 @@
+"""Ingest against the real embedded PostgreSQL: register states, raw rows, feedback, PII."""
+import csv
+import os
+import re
+from pathlib import Path
+
+from ingest.pipeline import ingest_landing
+
+from .builders import ORG_HEADER, landing_path, org_row, write_csv, write_xlsx
+from .conftest import query
+
+SUGGESTION_HEADER = ["建议编号", "收集日期", "征集渠道", "所属区县", "建议类别", "建议标题", "建议内容",
+                     "建议人", "联系电话", "身份证号", "办理状态", "办结日期"]
+
+
+def _landing() -> Path:
+    return Path(os.environ["SWDW_LANDING_DIR"])
+
+
+def test_load_then_duplicate_then_supersede(clean_warehouse):
+    landing = _landing()
+    first = write_csv(landing_path(landing, "xiangshan", "org_coverage", "2024年12月台账.csv"),
+                      [ORG_HEADER, org_row(1), org_row(2), org_row(3, form="未组建")], mtime=1_700_000_000)
+    outcomes = ingest_landing()
+    assert [o.status for o in outcomes] == ["loaded"]
+    assert query(clean_warehouse, "select count(*) from raw.org_coverage")[0][0] == 3
+    assert not first.exists()  # moved to the archive
+
+    # the same bytes again, under another name: registered once, loaded once
+    write_csv(landing_path(landing, "xiangshan", "org_coverage", "copy.csv"),
+              [ORG_HEADER, org_row(1), org_row(2), org_row(3, form="未组建")], mtime=1_700_000_100)
+    assert [o.status for o in ingest_landing()] == ["duplicate"]
+    assert query(clean_warehouse, "select count(*) from audit.submission")[0][0] == 1
+
+    # a corrected snapshot for the same department and period supersedes the first
+    write_csv(landing_path(landing, "xiangshan", "org_coverage", "2024年12月台账_更正.csv"),
+              [ORG_HEADER, org_row(1), org_row(2)], mtime=1_700_000_200)
+    assert [o.status for o in ingest_landing()] == ["loaded"]
+    (old_status, new_status) = query(clean_warehouse, "select status, row_count, superseded_by, submission_id "
+                                                      "from audit.submission order by submission_id")
+    assert old_status[:3] == ("superseded", 3, new_status[3])
+    assert new_status[:3] == ("loaded", 2, None)
+    # raw is append-only: the superseded snapshot's rows stay for history
+    assert query(clean_warehouse, "select count(*) from raw.org_coverage")[0][0] == 5
+
+
+def test_rejected_file_is_quarantined_whole_with_feedback(clean_warehouse, swdw_home):
+    landing = _landing()
+    bad_code = org_row(2)
+    bad_code[1] = bad_code[1][:-1] + ("0" if bad_code[1][-1] != "0" else "1")
+    outside = org_row(3, district="濉溪县")
+    formula = org_row(4)
+    formula[5] = "-5"  # a cell starting with '-' must not become a formula in the feedback workbook
+    rows = [["2024年12月相山区台账"], ORG_HEADER, org_row(1), bad_code, outside, formula]
+    write_xlsx(landing_path(landing, "xiangshan", "org_coverage", "bad.xlsx"), rows)
+    [outcome] = ingest_landing()
+    assert outcome.status == "quarantined" and outcome.error_count == 3
+    assert query(clean_warehouse, "select count(*) from raw.org_coverage")[0][0] == 0
+    sid = outcome.submission_id
+    folder = swdw_home / "quarantine" / str(sid)
+    assert (folder / "bad.xlsx").exists() and (folder / "feedback.xlsx").exists()
+    with open(folder / "feedback.csv", encoding="utf-8-sig") as handle:
+        feedback = list(csv.DictReader(handle))
+    errors = {(f["source_row"], f["column"], f["rule"]) for f in feedback}
+    assert ("4", "统一社会信用代码", "credit_code_check") in errors
+    assert ("5", "所属区县", "jurisdiction") in errors
+    assert ("6", "从业人员数", "minimum") in errors
+    assert [f["value"] for f in feedback if f["rule"] == "minimum"] == ["'-5"]
+    assert all(f["message_zh"] and f["message_en"] for f in feedback)
+    [(status, path, reason)] = query(clean_warehouse, "select status, feedback_path, status_reason "
+                                                      "from audit.submission")
+    assert status == "quarantined" and path.endswith("feedback.xlsx") and "第4行" in reason
+
+
+def test_unknown_department_and_type_are_rejected_not_guessed(clean_warehouse):
+    landing = _landing()
+    write_csv(landing_path(landing, "nowhere", "org_coverage", "a.csv"), [ORG_HEADER, org_row(1)])
+    write_csv(landing_path(landing, "city_xfj", "org_coverage", "b.csv"), [ORG_HEADER, org_row(2)])
+    write_csv(landing_path(landing, "duji", "surveys", "c.csv"), [ORG_HEADER, org_row(3)])
+    outcomes = ingest_landing()
+    assert {o.file_name: o.status for o in outcomes} == {"a.csv": "quarantined", "b.csv": "quarantined",
+                                                         "c.csv": "quarantined"}
+    reasons = dict(query(clean_warehouse, "select file_name, status_reason from audit.submission"))
+    assert "unknown department" in reasons["a.csv"]
+    assert "does not submit" in reasons["b.csv"]
+    assert "unknown submission type" in reasons["c.csv"]
+
+
+def test_no_clear_personal_data_reaches_the_database(clean_warehouse):
+    landing = _landing()
+    phone, id_number, name = "13912345678", "11010519491231002X", "王小明"
+    write_csv(landing_path(landing, "xiangshan", "suggestion", "2024年5月.csv"), [
+        SUGGESTION_HEADER,
+        ["S-1", "2024/5/6", "征集箱", "相山", "小区治理", "加装电梯", f"请回电{phone}，身份证{id_number}",
+         name, phone, id_number, "已转化", "2024年6月1日"],
+        ["S-2", "2024.5.7", "12345热线", "相山区", "民生服务", "路灯", "无", "李四", "12345", "110105194912310021",
+         "办理中", ""],
+    ], encoding="gb18030")
+    [outcome] = ingest_landing()
+    assert outcome.status == "loaded" and outcome.warning_count == 2  # bad phone, bad ID check char
+    dump = " ".join(str(row) for table in ("raw.suggestion", "audit.submission_finding", "audit.validation_result")
+                    for row in query(clean_warehouse, f"select * from {table}"))
+    for secret in (phone, id_number, name, "110105194912310021"):
+        assert secret not in dump
+    [(masked, hashed)] = query(clean_warehouse, "select submitter_phone_masked, submitter_phone_hash "
+                                                "from raw.suggestion where suggestion_id = 'S-1'")
+    assert masked == "139****5678" and re.fullmatch(r"[0-9a-f]{64}", hashed)
+
+
+def test_suggestion_rules_concluded_date(clean_warehouse):
+    landing = _landing()
+    write_csv(landing_path(landing, "city_xfj", "suggestion", "s.csv"), [
+        SUGGESTION_HEADER,
+        ["S-1", "2024-05-06", "信访", "340621", "其他", "t", "", "", "", "", "已采纳", ""],
+        ["S-2", "2024-05-06", "信访", "340621", "其他", "t", "", "", "", "", "不予采纳", "2024-05-01"],
+    ])
+    [outcome] = ingest_landing()
+    assert outcome.status == "quarantined"
+    rules = set(query(clean_warehouse, "select source_row, rule from audit.submission_finding"))
+    assert rules == {(2, "concluded_date_required"), (3, "concluded_before_received")}

@@ -1,0 +1,74 @@
+import datetime as dt
+
+import pytest
+
+from ingest.contracts import get_contract
+from ingest.errors import SubmissionError
+from ingest.normalise import parse_grid
+from ingest.readers import decode_text, read_grid
+
+from .builders import ORG_HEADER, org_row, write_xlsx
+
+ORG = get_contract("org_coverage")
+
+
+def test_title_rows_total_row_and_aliases(tmp_path):
+    rows = [["2024年12月相山区非公企业“两个覆盖”台账"], [], ["填报单位：相山区委社会工作部"],
+            ORG_HEADER, org_row(1), org_row(2, district="340603", union="无"), ["合计", "", "", "", "", 40, 6]]
+    path = write_xlsx(tmp_path / "a.xlsx", rows, merges=["A1:K1"])
+    parsed = parse_grid(read_grid(path.read_bytes(), "a.xlsx"), ORG, "a.xlsx")
+    assert parsed.header_row == 4
+    assert [r["source_row"] for r in parsed.records] == [5, 6]
+    assert parsed.total_rows_dropped == 1
+    assert parsed.records[0]["district_code"] == "340603"
+    assert parsed.records[1]["has_union"] is False
+    assert parsed.records[0]["report_period"] == dt.date(2024, 12, 1)
+
+
+def test_two_level_merged_header(tmp_path):
+    top = ["统一社会信用代码", "单位名称", "单位类型", "所属区县", "从业人员数", "党员人数", "党组织组建方式",
+           "群团组织", None, None]
+    second = [None, None, None, None, None, None, None, "工会", "共青团", "妇联"]
+    row = org_row(1)[1:]
+    path = write_xlsx(tmp_path / "2024年12月台账.xlsx", [top, second, row],
+                      merges=["A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:E2", "F1:F2", "G1:G2", "H1:J1"])
+    parsed = parse_grid(read_grid(path.read_bytes(), path.name), ORG, path.name)
+    assert not [f for f in parsed.findings if f.is_error]
+    record = parsed.records[0]
+    assert record["source_row"] == 3
+    assert (record["has_union"], record["has_youth_league"], record["has_womens_federation"]) == (True, False, True)
+    assert record["report_period"] == dt.date(2024, 12, 1)  # from the file name
+
+
+def test_missing_required_column_is_an_error_named_in_chinese():
+    grid = [[h for h in ORG_HEADER if h != "党员人数"], org_row(1)[:6] + org_row(1)[7:]]
+    parsed = parse_grid(grid, ORG, "x.csv")
+    missing = [f for f in parsed.findings if f.rule == "missing_column"]
+    assert [f.header for f in missing] == ["党员人数"] and missing[0].is_error
+
+
+def test_extra_column_kept_with_warning():
+    grid = [ORG_HEADER + ["备注"], org_row(1) + ["重点企业"]]
+    parsed = parse_grid(grid, ORG, "x.csv")
+    assert parsed.records[0]["extra"] == {"备注": "重点企业"}
+    assert [(f.rule, f.severity) for f in parsed.findings] == [("extra_column", "warning")]
+
+
+def test_type_errors_name_row_and_column():
+    bad = org_row(1)
+    bad[5] = "二十"
+    parsed = parse_grid([ORG_HEADER, bad], ORG, "x.csv")
+    [finding] = [f for f in parsed.findings if f.is_error]
+    assert (finding.source_row, finding.header, finding.rule) == (2, "从业人员数", "type_integer")
+
+
+def test_gbk_and_gb18030_text_decode():
+    assert decode_text("统计期".encode("gbk")) == "统计期"
+    assert decode_text("𠀀统计".encode("gb18030")) == "𠀀统计"  # only GB18030 encodes this character
+    assert decode_text("\ufeff统计期".encode("utf-8")) == "统计期"
+
+
+def test_no_header_is_a_clear_file_error():
+    with pytest.raises(SubmissionError) as excinfo:
+        parse_grid([["a", "b"], ["1", "2"]], ORG, "x.csv")
+    assert excinfo.value.rule == "header_not_found"
