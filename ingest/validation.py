@@ -51,7 +51,7 @@ def expectation_specs(contract: Contract) -> list[tuple[str, dict]]:
                           {"column": name, "value_set": sorted(districts()), "meta": meta}))
         if column.min is not None:
             specs.append(("expect_column_values_to_be_between",
-                          {"column": name, "min_value": column.min, "meta": meta}))
+                          {"column": name, "min_value": float(column.min), "meta": meta}))
         if column.unique:
             specs.append(("expect_column_values_to_be_unique", {"column": name, "meta": meta}))
         if column.type == "credit_code":
