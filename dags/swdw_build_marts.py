@@ -108,11 +108,18 @@ def swdw_build_marts():
             invocation_mode=InvocationMode.DBT_RUNNER,
             dbt_executable_path=DBT_EXECUTABLE,
         ),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            # a test over two models (relationships) runs once both exist, in its own task
+            should_detach_multiple_parents_tests=True,
+        ),
         operator_args={
             "env": WAREHOUSE_ENV,
             "append_env": True,
             "install_deps": False,
+            # per-model Assets would carry the warehouse host:port (random for the embedded
+            # server); the one Asset that matters is swdw://warehouse/raw
+            "emit_datasets": False,
             # a failing model is rarely transient; one retry covers a dropped connection
             "retries": 1,
         },

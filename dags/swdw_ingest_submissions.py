@@ -39,7 +39,10 @@ def swdw_ingest_submissions():
     @task
     def discover() -> list[dict]:
         """Files in the landing zone that are not yet in the submission register."""
-        from ingest.discovery import discover_pending
+        try:
+            from ingest.pipeline import discover_pending
+        except ImportError:  # pragma: no cover - older layout
+            from ingest.discovery import discover_pending
 
         pending = list(discover_pending())
         print(f"{len(pending)} pending file(s) in the landing zone")
@@ -52,7 +55,9 @@ def swdw_ingest_submissions():
         map_index_template=(
             "{{ task.op_kwargs['file']['department_code'] }}/{{ task.op_kwargs['file']['file_name'] }}"
         ),
-        max_active_tis_per_dagrun=4,
+        # one file at a time, oldest first (map order): a later snapshot for the same
+        # department and period must be registered after, and supersede, the earlier one
+        max_active_tis_per_dagrun=1,
     )
     def process_file(file: dict) -> dict:
         """Parse, normalise, validate and load (or quarantine) one submission."""
@@ -67,7 +72,7 @@ def swdw_ingest_submissions():
         )
         return outcome
 
-    @task(outlets=[RAW_ASSET], trigger_rule="all_done", retries=0)
+    @task(outlets=[RAW_ASSET], trigger_rule="all_done")
     def publish(outcomes, outlet_events=None) -> dict:
         """Summarise the run; update the raw Asset only when something was loaded.
 
@@ -90,7 +95,8 @@ def swdw_ingest_submissions():
             "errors": sum(o.get("error_count") or 0 for o in results),
             "warnings": sum(o.get("warning_count") or 0 for o in results),
         }
-        print("ingest summary: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+        print("ingest summary: " + ", ".join(
+            f"{k}={len(v) if k == 'loaded_submission_ids' else v}" for k, v in summary.items()))
         if not loaded:
             raise AirflowSkipException("no submission loaded: raw.* unchanged, no asset event")
         outlet_events[RAW_ASSET].extra = {

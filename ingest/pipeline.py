@@ -158,6 +158,13 @@ def _reason(findings: list[Finding]) -> str | None:
     return f"{where}{column}{first.message_zh}{more} | {first.message_en}"
 
 
+def _landed_at(landing_file: LandingFile) -> dt.datetime | None:
+    if not landing_file.modified:
+        return None
+    landed = dt.datetime.fromtimestamp(landing_file.modified, dt.timezone.utc)
+    return min(landed, dt.datetime.now(dt.timezone.utc))  # a clock ahead of ours is not believed
+
+
 def process_landing_file(entry: dict | LandingFile) -> dict:
     """Register, validate and load or quarantine one landing file; returns its outcome as a dict."""
     from .database import connect
@@ -171,7 +178,8 @@ def process_landing_file(entry: dict | LandingFile) -> dict:
     with connect(autocommit=True) as conn:
         submission_id, is_new = register.register(
             conn, department=department, submission_type=kind, file_name=landing_file.file_name,
-            landing_path=landing_file.path, sha256=sha, size=len(data))
+            landing_path=landing_file.path, sha256=sha, size=len(data),
+            received_at=_landed_at(landing_file))
         base.submission_id = submission_id
         if not conn.execute("select pg_try_advisory_lock(%s, %s)", (4242, submission_id)).fetchone()[0]:
             base.status, base.reason = "busy", "being processed by another run"

@@ -20,15 +20,19 @@ def find(conn, department: str, submission_type: str, sha256: str):
 
 
 def register(conn, *, department: str, submission_type: str, file_name: str, landing_path: str,
-             sha256: str, size: int) -> tuple[int, bool]:
-    """Register the file; (submission_id, True) when new, (existing id, False) for known bytes."""
+             sha256: str, size: int, received_at) -> tuple[int, bool]:
+    """Register the file; (submission_id, True) when new, (existing id, False) for known bytes.
+
+    received_at is when the file landed (its modification time in the landing zone), which is
+    what the due date is judged against, not when the pipeline happened to pick it up.
+    """
     row = conn.execute(
         """insert into audit.submission
-               (department_code, submission_type, file_name, landing_path, sha256, bytes)
-           values (%s, %s, %s, %s, %s, %s)
+               (department_code, submission_type, file_name, landing_path, sha256, bytes, received_at)
+           values (%s, %s, %s, %s, %s, %s, coalesce(%s, now()))
            on conflict (department_code, submission_type, sha256) do nothing
            returning submission_id""",
-        (department, submission_type, file_name, landing_path, sha256, size)).fetchone()
+        (department, submission_type, file_name, landing_path, sha256, size, received_at)).fetchone()
     if row:
         return row[0], True
     return find(conn, department, submission_type, sha256)[0], False

@@ -357,6 +357,8 @@ def _november_rows(rng, december, uncovered, codes, names, scale) -> dict:
         row = {**org, "report_period": NOVEMBER}
         if org["_formed_in_december"]:
             row["party_org_form"] = "none"
+            if row["party_member_count"] >= 3:  # members' party relations were transferred in to form it
+                row["party_member_count"] = rng.randint(0, 2)
             for flag in ("has_union", "has_youth_league", "has_womens_federation"):
                 row[flag] = row[flag] and rng.random() > 0.3
         if id(org) in lost:

@@ -116,8 +116,11 @@ class Contract:
 
 def _load(path: Path) -> Contract:
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # spellings are text even where YAML reads a number (a hotline written 12345)
     columns = tuple(
-        Column(**{**c, "aliases": tuple(c.get("aliases", ()))}) for c in spec["columns"]
+        Column(**{**c, "aliases": tuple(map(str, c.get("aliases", ()))),
+                  "values": {code: [str(s) for s in spellings] for code, spellings in c.get("values", {}).items()}})
+        for c in spec["columns"]
     )
     rules = tuple(Rule(**{**r, "columns": tuple(r["columns"])}) for r in spec.get("rules", ()))
     return Contract(

@@ -1,0 +1,67 @@
+"""The product end to end: sample submissions → `swdw run` → headline figures from marts.*."""
+import pytest
+
+from ingest import sample
+from ingest.summary import headline_figures
+
+from .conftest import query, run_cli
+
+
+@pytest.fixture(scope="module")
+def sample_run(warehouse, tmp_path_factory):
+    import psycopg
+
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("drop schema if exists raw, audit, staging, intermediate, marts cascade")
+    landing = tmp_path_factory.mktemp("landing")
+    written = run_cli("sample", "--out", str(landing))
+    assert written.returncode == 0, written.stderr
+    result = run_cli("run", env={"SWDW_LANDING_DIR": str(landing)})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def test_run_reports_every_file(sample_run):
+    assert "quarantined" in sample_run.stdout and "loaded" in sample_run.stdout
+    assert "Traceback" not in sample_run.stdout + sample_run.stderr
+
+
+def test_headline_figures_come_out_of_the_marts(sample_run):
+    figures = headline_figures()
+    period, orgs, party_rate, mass_rate, new_orgs = figures["coverage"]
+    assert period == "2024-12"
+    assert orgs == sample.TARGET_ORGS_TOTAL
+    assert float(party_rate) == sample.TARGET_PARTY_ORG_COVERAGE_PCT
+    assert float(mass_rate) == sample.TARGET_MASS_ORG_AVG_COVERAGE_PCT
+    year, received, converted = figures["suggestions"]
+    assert (year, received, converted) == (2024, sample.TARGET_SUGGESTIONS_RECEIVED,
+                                           sample.TARGET_SUGGESTIONS_CONVERTED)
+
+
+def test_register_tells_what_happened(sample_run, warehouse):
+    statuses = dict(query(warehouse, "select status, count(*) from audit.submission group by status"))
+    assert statuses.get("quarantined", 0) >= 2 and statuses.get("superseded", 0) >= 1
+    assert not {"received", "validating"} & set(statuses)
+    status = run_cli("status")
+    assert status.returncode == 0 and "quarantined" in status.stdout
+
+
+def test_bi_role_reads_marts_only(sample_run, warehouse):
+    import psycopg
+
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("do $$ begin create role bi_probe login password 'probe' in role swdw_bi; "
+                     "exception when duplicate_object then null; end $$")
+    bi_dsn = warehouse.replace(warehouse.split("//")[1].split("@")[0], "bi_probe:probe")
+    with psycopg.connect(bi_dsn) as conn:
+        assert conn.execute("select count(*) from marts.mart_coverage").fetchone()[0] > 0
+    for table in ("raw.suggestion", "audit.submission", "staging.stg_suggestion"):
+        with psycopg.connect(bi_dsn) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(f"select 1 from {table} limit 1")
+
+
+def test_rerun_is_idempotent(sample_run, warehouse, tmp_path):
+    before = query(warehouse, "select count(*), sum(row_count) from audit.submission")
+    again = run_cli("run", env={"SWDW_LANDING_DIR": str(tmp_path)})
+    assert again.returncode == 0
+    assert query(warehouse, "select count(*), sum(row_count) from audit.submission") == before
