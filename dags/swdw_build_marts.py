@@ -112,14 +112,14 @@ def swdw_build_marts():
             load_method=LoadMode.DBT_MANIFEST,
             # a test over two models (relationships) runs once both exist, in its own task
             should_detach_multiple_parents_tests=True,
+            # per-model Assets would carry the warehouse host:port (random for the embedded
+            # server); the one Asset that matters here is swdw://warehouse/raw
+            emit_datasets=False,
         ),
         operator_args={
             "env": WAREHOUSE_ENV,
             "append_env": True,
             "install_deps": False,
-            # per-model Assets would carry the warehouse host:port (random for the embedded
-            # server); the one Asset that matters is swdw://warehouse/raw
-            "emit_datasets": False,
             # a failing model is rarely transient; one retry covers a dropped connection
             "retries": 1,
         },

@@ -230,8 +230,8 @@ def _process(conn, landing_file: LandingFile, data: bytes, submission_id: int,
             register.set_status(conn, submission_id, register.STATUS_LOADED, archive_path=str(kept),
                                 loaded_at=dt.datetime.now(dt.timezone.utc), **fields)
             if contract.kind == "snapshot":
-                outcome.superseded = register.supersede_older_snapshots(
-                    conn, submission_id, landing_file.department_code, landing_file.submission_type,
+                outcome.superseded = register.supersede_snapshots(
+                    conn, landing_file.department_code, landing_file.submission_type,
                     evaluation.report_period)
         outcome.status = "loaded"
     else:

@@ -46,15 +46,25 @@ def set_status(conn, submission_id: int, status: str, **fields) -> None:
         (status, *fields.values(), submission_id))
 
 
-def supersede_older_snapshots(conn, submission_id: int, department: str, submission_type: str,
-                              report_period) -> int:
-    """A newer accepted snapshot replaces older loaded ones for the same department and period."""
+def supersede_snapshots(conn, department: str, submission_type: str, report_period) -> int:
+    """Of the loaded snapshots for one department and period, the latest landed stays loaded.
+
+    Files may be processed in any order (mapped tasks, retries), so "latest" is judged by
+    received_at (when the file landed), the submission id breaking ties.
+    """
     cursor = conn.execute(
-        """update audit.submission
-              set status = 'superseded', superseded_by = %s, updated_at = now()
-            where department_code = %s and submission_type = %s and report_period = %s
-              and status = 'loaded' and submission_id < %s""",
-        (submission_id, department, submission_type, report_period, submission_id))
+        """with ranked as (
+               select submission_id,
+                      first_value(submission_id) over (
+                          order by received_at desc, submission_id desc) as newest
+                 from audit.submission
+                where department_code = %s and submission_type = %s and report_period = %s
+                  and status = 'loaded')
+           update audit.submission as s
+              set status = 'superseded', superseded_by = ranked.newest, updated_at = now()
+             from ranked
+            where s.submission_id = ranked.submission_id and ranked.submission_id <> ranked.newest""",
+        (department, submission_type, report_period))
     return cursor.rowcount
 
 

@@ -257,17 +257,21 @@ def _new_credit_code(rng: random.Random, org_type: str, district: str, taken: se
 def _new_org_name(rng: random.Random, org_type: str, district: str, taken: set) -> tuple[str, str]:
     place = {"340600": "淮北市", "340603": "淮北市相山区", "340602": "淮北市杜集区",
              "340604": "淮北市烈山区", "340621": "濉溪县"}[district]
-    while True:
+    for attempt in range(1_000_000):
+        # Large scales exhaust the one-word brands: then two words, then a number.
+        brand = rng.choice(BRANDS) if attempt < 20 else rng.choice(BRANDS) + rng.choice(BRANDS)
+        brand += str(attempt) if attempt >= 60 else ""
         if org_type == "enterprise":
             trade, industry = rng.choice(ENTERPRISE_TRADES)
             prefix = rng.choice((place, place, "安徽", "淮北"))
-            name = f"{prefix}{rng.choice(BRANDS)}{trade}{rng.choice(ENTERPRISE_FORMS)}"
+            name = f"{prefix}{brand}{trade}{rng.choice(ENTERPRISE_FORMS)}"
         else:
             kind, industry = rng.choice(SOCIAL_KINDS)
-            name = f"{place}{rng.choice(BRANDS)}{kind}"
+            name = f"{place}{brand}{kind}"
         if name not in taken:
             taken.add(name)
             return name, industry
+    raise RuntimeError("cannot find a unique organisation name")
 
 
 def _new_organisation(rng, department, district, share, codes, names) -> dict:
@@ -844,7 +848,8 @@ def _check_order(files: list[SampleFile]) -> None:
     for group in folders.values():
         by_name = [f.name for f in sorted(group, key=lambda f: f.name)]
         by_time = [f.name for f in sorted(group, key=lambda f: f.received_at)]
-        assert by_name == by_time, f"name order != arrival order: {by_name} vs {by_time}"
+        if by_name != by_time:
+            raise RuntimeError(f"name order != arrival order: {by_name} vs {by_time}")
 
 
 def intended_outcomes(scale: int = 1, seed: int = 2024) -> dict[str, str]:

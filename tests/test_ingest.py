@@ -118,3 +118,20 @@ def test_suggestion_rules_concluded_date(clean_warehouse):
     assert outcome.status == "quarantined"
     rules = set(query(clean_warehouse, "select source_row, rule from audit.submission_finding"))
     assert rules == {(2, "concluded_date_required"), (3, "concluded_before_received")}
+
+
+def test_landing_order_not_processing_order_decides_which_snapshot_wins(clean_warehouse):
+    from ingest.discovery import discover
+    from ingest.pipeline import process_landing_file
+
+    landing = _landing()
+    write_csv(landing_path(landing, "duji", "org_coverage", "2024年12月.csv"),
+              [ORG_HEADER, org_row(1, district="杜集")], mtime=1_700_000_000)
+    write_csv(landing_path(landing, "duji", "org_coverage", "2024年12月_更正.csv"),
+              [ORG_HEADER, org_row(1, district="杜集"), org_row(2, district="杜集")], mtime=1_700_000_500)
+    older, newer = discover(str(landing))
+    # a mapped task may well run the newer file first
+    assert process_landing_file(newer)["status"] == "loaded"
+    assert process_landing_file(older)["status"] == "loaded"
+    rows = query(clean_warehouse, "select file_name, status from audit.submission order by received_at")
+    assert rows == [("2024年12月.csv", "superseded"), ("2024年12月_更正.csv", "loaded")]

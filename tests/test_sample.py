@@ -383,6 +383,8 @@ def test_scale_one_is_small_and_scale_multiplies(submissions):
     assert 1.8 < sum(len(f.records) for f in large) / sum(len(f.records) for f in small) < 2.2
     assert sample.expected_figures(scale=2)["orgs_total"] == 2 * sample.TARGET_ORGS_TOTAL
     assert sample.expected_figures(scale=2)["suggestions_received"] == 2 * sample.TARGET_SUGGESTIONS_RECEIVED
+    # Beyond scale 3 the one-word organisation names run out: generation must still finish.
+    assert sample.expected_figures(scale=4)["orgs_with_party_org"] == 4 * sample.TARGET_ORGS_WITH_PARTY_ORG
 
 
 def test_deterministic(landing, tmp_path):

@@ -1,6 +1,6 @@
 -- latest version of each activity per (department_code, activity_id)
 with accepted_submissions as (
-    select submission_id, department_code
+    select submission_id, department_code, received_at
     from {{ source('audit', 'submission') }}
     where submission_type = 'service_activity'
       and status in ('loaded', 'superseded')
@@ -12,7 +12,8 @@ activity_versions as (
         raw_rows.*,
         row_number() over (
             partition by submissions.department_code, raw_rows.activity_id
-            order by raw_rows.submission_id desc, raw_rows.source_row desc
+            -- later landing wins; the id breaks ties (files may be processed in any order)
+            order by submissions.received_at desc, raw_rows.submission_id desc, raw_rows.source_row desc
         ) as version_rank
     from {{ source('raw', 'service_activity') }} as raw_rows
     join accepted_submissions as submissions using (submission_id)

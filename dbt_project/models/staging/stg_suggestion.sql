@@ -2,7 +2,7 @@
 -- personal data (submitter_*_hash, submitter_phone_masked), free-text content and extra
 -- are never selected here.
 with accepted_submissions as (
-    select submission_id, department_code
+    select submission_id, department_code, received_at
     from {{ source('audit', 'submission') }}
     where submission_type = 'suggestion'
       and status in ('loaded', 'superseded')
@@ -25,7 +25,8 @@ suggestion_versions as (
         raw_rows.loaded_at,
         row_number() over (
             partition by submissions.department_code, raw_rows.suggestion_id
-            order by raw_rows.submission_id desc, raw_rows.source_row desc
+            -- later landing wins; the id breaks ties (files may be processed in any order)
+            order by submissions.received_at desc, raw_rows.submission_id desc, raw_rows.source_row desc
         ) as version_rank
     from {{ source('raw', 'suggestion') }} as raw_rows
     join accepted_submissions as submissions using (submission_id)
