@@ -40,6 +40,8 @@ from openpyxl.styles import Alignment, Font
 
 from .contracts import Column, all_contracts, get_contract
 from .reference import departments, district_lookup, districts
+from ingest.checks import (CREDIT_ALPHABET, ID_CHECK, ID_WEIGHTS, credit_check_character,
+                           credit_code_valid, id_number_valid)
 
 # ---------------------------------------------------------------------------------------
 # Headline targets (2024 annual summary). Other tests import these.
@@ -66,22 +68,7 @@ YEAR_END = dt.date(YEAR, 12, 31)
 # ---------------------------------------------------------------------------------------
 # Check characters
 # ---------------------------------------------------------------------------------------
-CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
-CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)            # GB 11714 (positions 9-17 of a credit code)
-ID_NUMBER_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_NUMBER_CHECK = "10X98765432"                         # GB 11643: index = weighted sum mod 11
-
-
-def credit_code_check_char(first17: str) -> str:
-    """GB 32100 check character: 31 - (sum of value x weight mod 31), 31 meaning 0."""
-    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS))
-    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
-
-
-def is_valid_credit_code(code: str) -> bool:
-    return (len(code) == 18 and all(c in CREDIT_CODE_CHARS for c in code)
-            and credit_code_check_char(code[:17]) == code[17])
 
 
 def org_code_check_char(first8: str) -> str:
@@ -92,12 +79,7 @@ def org_code_check_char(first8: str) -> str:
 
 
 def id_number_check_char(first17: str) -> str:
-    return ID_NUMBER_CHECK[sum(int(c) * w for c, w in zip(first17, ID_NUMBER_WEIGHTS)) % 11]
-
-
-def is_valid_id_number(number: str) -> bool:
-    return (len(number) == 18 and number[:17].isdigit()
-            and id_number_check_char(number[:17]) == number[17].upper())
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
 
 
 # ---------------------------------------------------------------------------------------
@@ -242,13 +224,13 @@ def _new_credit_code(rng: random.Random, org_type: str, district: str, taken: se
     while True:
         if org_type == "enterprise":
             prefix = "91"
-            body = ("MA" + "".join(rng.choice(CREDIT_CODE_CHARS) for _ in range(6)) if rng.random() < 0.8
+            body = ("MA" + "".join(rng.choice(CREDIT_ALPHABET) for _ in range(6)) if rng.random() < 0.8
                     else "".join(rng.choice("0123456789") for _ in range(8)))
         else:  # 5x: registered by civil affairs (社会团体 51, 民办非企业单位 52, 基金会 53)
             prefix = rng.choice(("51", "52", "52", "52", "53"))
-            body = "MJ" + "".join(rng.choice(CREDIT_CODE_CHARS) for _ in range(6))
+            body = "MJ" + "".join(rng.choice(CREDIT_ALPHABET) for _ in range(6))
         first17 = prefix + district + body + org_code_check_char(body)
-        code = first17 + credit_code_check_char(first17)
+        code = first17 + credit_check_character(first17)
         if code not in taken:
             taken.add(code)
             return code
@@ -456,7 +438,7 @@ def _broken_credit_codes(rng: random.Random, rows: list) -> list:
     rows = [dict(row) for row in rows]
     for row in rows[3:5]:
         code = row["credit_code"]
-        wrong = rng.choice([c for c in CREDIT_CODE_CHARS if c != code[-1]])
+        wrong = rng.choice([c for c in CREDIT_ALPHABET if c != code[-1]])
         row["credit_code"] = code[:-1] + wrong
     return rows
 

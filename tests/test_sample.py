@@ -21,6 +21,7 @@ import pytest
 from ingest import sample
 from ingest.contracts import all_contracts
 from ingest.reference import departments, district_lookup
+from ingest.checks import credit_code_valid, id_number_valid
 
 TRUE_WORDS = {"是", "有", "已建", "√", "y", "1", "true"}
 FALSE_WORDS = {"否", "无", "未建", "×", "n", "0", "false"}
@@ -176,7 +177,7 @@ class Submission:
         keys = [r[key] for r in self.rows]
         found += ["duplicate key"] * (len(keys) - len(set(keys)))
         if self.submission_type == "org_coverage":
-            found += [f"credit code {k}" for k in keys if not sample.is_valid_credit_code(k)]
+            found += [f"credit code {k}" for k in keys if not credit_code_valid(k)]
         if self.submission_type == "suggestion":
             for r in self.rows:
                 if r["status"] in sample.CONCLUDED_STATUSES and not (
@@ -249,9 +250,9 @@ def figures_from_files(submissions: list[Submission]) -> dict:
 
 # ---------------------------------------------------------------------------- tests
 def test_check_characters():
-    assert sample.is_valid_credit_code("91350100M000100Y43")       # a published example
-    assert not sample.is_valid_credit_code("91350100M000100Y44")
-    assert sample.is_valid_id_number("11010519491231002X")         # GB 11643 example
+    assert credit_code_valid("91350100M000100Y43")       # a published example
+    assert not credit_code_valid("91350100M000100Y44")
+    assert id_number_valid("11010519491231002X")         # GB 11643 example
     assert sample.org_code_check_char("D2143569") == "X"            # GB 11714 example D2143569-X
 
 
@@ -317,7 +318,7 @@ def test_credit_codes_valid_and_unique_in_accepted_files(submissions):
     for s in submissions:
         if s.submission_type == "org_coverage" and outcomes[s.relative] != "quarantined":
             codes = [r["credit_code"] for r in s.rows]
-            assert len(codes) == len(set(codes)) and all(map(sample.is_valid_credit_code, codes)), s.relative
+            assert len(codes) == len(set(codes)) and all(map(credit_code_valid, codes)), s.relative
 
 
 def test_suggestion_statuses_move_over_time(submissions):
@@ -343,7 +344,7 @@ def test_warnings_and_personal_data_are_present(submissions):
     assert sum(not mobile_or_landline.fullmatch(p) for p in phones) >= 1
     assert sum(mobile_or_landline.fullmatch(p) is not None for p in phones) > 0.95 * len(phones)
     ids = [r["submitter_id_number"] for r in rows if r.get("submitter_id_number")]
-    assert 1 <= sum(not sample.is_valid_id_number(i) for i in ids) <= 0.01 * len(ids) + 2
+    assert 1 <= sum(not id_number_valid(i) for i in ids) <= 0.01 * len(ids) + 2
     assert any(re.search(r"1[3-9]\d{9}", r["content"] or "") for r in rows)
     assert all(r["submitter_name"] for r in rows if r.get("submitter_id_number"))
 
