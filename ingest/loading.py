@@ -4,6 +4,7 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from .contracts import Contract
+from .faults import crash_point
 from .pii import protect_record
 
 
@@ -11,7 +12,9 @@ def copy_records(conn, contract: Contract, submission_id: int, records: list[dic
     """Append the records in the caller's transaction; PII leaves only as hashes and masks."""
     columns = [name for name, _ in contract.raw_columns()]
     with conn.cursor().copy(f"copy {contract.raw_table} ({', '.join(columns)}) from stdin") as copy:
-        for record in records:
+        for number, record in enumerate(records):
+            if number == len(records) // 2:
+                crash_point("mid_copy")
             stored = protect_record(record, contract)
             stored["submission_id"] = submission_id
             if stored.get("extra") is not None:

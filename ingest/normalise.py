@@ -132,13 +132,13 @@ def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSu
     if any(f.rule == "missing_column" for f in findings):
         return ParsedSubmission([], findings, headers, header_idx + 1)
 
-    records, totals = [], 0
+    records, total_rows = [], []
     for idx in range(header_idx + 1, len(grid)):
         cells = grid[idx]
         if all(clean_text(c) is None for c in cells):
             continue
         if is_total_row(cells):
-            totals += 1
+            total_rows.append((idx + 1, cells))
             continue
         source_row = idx + 1
         record = {"source_row": source_row}
@@ -165,4 +165,29 @@ def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSu
         record["extra"] = {text: clean_text(cells[col]) for col, text in extra.items()
                            if col < len(cells) and clean_text(cells[col]) is not None} or None
         records.append(record)
-    return ParsedSubmission(records, findings, headers, header_idx + 1, totals, list(extra.values()))
+    findings += _cross_check_totals(contract, records, total_rows, positions, headers)
+    return ParsedSubmission(records, findings, headers, header_idx + 1, len(total_rows),
+                            list(extra.values()))
+
+
+def _cross_check_totals(contract: Contract, records: list[dict], total_rows: list, positions: dict,
+                        headers: dict) -> list[Finding]:
+    """A dropped 合计 row that carries sums must agree with the rows above it (a warning if not)."""
+    findings = []
+    numeric = [c for c in contract.columns if c.type in ("integer", "decimal") and c.name in positions]
+    for source_row, cells in total_rows[:1]:  # the grand total; sub-totals (小计) are not summed here
+        for column in numeric:
+            col = positions[column.name]
+            try:
+                stated, _ = parse_number(cells[col] if col < len(cells) else None)
+            except ValueError:
+                continue
+            if stated is None:
+                continue
+            actual = sum((r[column.name] or 0) for r in records)
+            if stated != actual:
+                findings.append(Finding(
+                    "total_mismatch", "warning", f"合计行的{column.label_zh}为 {stated}，明细合计为 {actual}",
+                    f"the total row states {column.name} = {stated} but the rows sum to {actual}",
+                    source_row, column.name, headers[column.name], str(stated)))
+    return findings

@@ -21,6 +21,7 @@ from .config import settings
 from .contracts import all_contracts, get_contract
 from .discovery import LandingFile, discover, landing_fs, read_bytes, sha256_of
 from .errors import SubmissionError
+from .faults import crash_point
 from .findings import Finding, count
 from .reference import departments
 
@@ -95,7 +96,6 @@ def _periods(contract, records: list[dict], file_name: str, findings: list[Findi
 
 def evaluate(landing_file: LandingFile, data: bytes, submission_id: int, received_on: dt.date) -> Evaluation:
     """Parse, normalise and validate; raises SubmissionError for whole-file rejections."""
-    from .checks import check_records
     from .normalise import parse_grid
     from .readers import read_grid
     from .validation import validate
@@ -116,8 +116,7 @@ def evaluate(landing_file: LandingFile, data: bytes, submission_id: int, receive
         evaluation.findings.append(Finding("empty_file", "error", "文件中没有数据行", "the file holds no data rows"))
     if parsed.records:
         department = departments()[landing_file.department_code]
-        evaluation.findings += check_records(contract, parsed.records, parsed.headers, department, received_on)
-        outcome = validate(contract, parsed.records, parsed.headers, submission_id)
+        outcome = validate(contract, parsed.records, parsed.headers, submission_id, department, received_on)
         evaluation.findings += outcome.findings
         evaluation.validation_results = outcome.results
         evaluation.data_docs_url = outcome.data_docs_url
@@ -170,7 +169,13 @@ def process_landing_file(entry: dict | LandingFile) -> dict:
     from .database import connect
 
     landing_file = entry if isinstance(entry, LandingFile) else LandingFile(**entry)
-    data = read_bytes(landing_file.path)
+    try:
+        data = read_bytes(landing_file.path)
+    except FileNotFoundError:
+        # another run took the file between discovery and now: it is that run's to finish
+        return FileOutcome(landing_file.file_name, landing_file.department_code,
+                           landing_file.submission_type, "busy",
+                           reason="no longer in the landing zone (taken by another run)").to_dict()
     sha = sha256_of(data)
     department = landing_file.department_code or "(none)"
     kind = landing_file.submission_type or "(none)"
@@ -233,6 +238,8 @@ def _process(conn, landing_file: LandingFile, data: bytes, submission_id: int,
                 outcome.superseded = register.supersede_snapshots(
                     conn, landing_file.department_code, landing_file.submission_type,
                     evaluation.report_period)
+            crash_point("before_commit")
+        crash_point("after_commit")
         outcome.status = "loaded"
     else:
         from .feedback import write_feedback

@@ -135,3 +135,98 @@ def test_landing_order_not_processing_order_decides_which_snapshot_wins(clean_wa
     assert process_landing_file(older)["status"] == "loaded"
     rows = query(clean_warehouse, "select file_name, status from audit.submission order by received_at")
     assert rows == [("2024年12月.csv", "superseded"), ("2024年12月_更正.csv", "loaded")]
+
+
+def _ingest_subprocess(env_extra: dict) -> "subprocess.CompletedProcess":
+    import subprocess
+
+    from .conftest import run_cli
+
+    return run_cli("ingest", env=env_extra)
+
+
+def test_a_kill_at_any_point_leaves_nothing_half_loaded_and_the_rerun_finishes(clean_warehouse):
+    from ingest.faults import CRASH_POINTS
+
+    landing = _landing()
+    for number, point in enumerate(CRASH_POINTS):
+        name = f"2024年1{number}月.csv"
+        write_csv(landing_path(landing, "suixi", "org_coverage", name),
+                  [ORG_HEADER] + [org_row(100 * number + i, district="濉溪", period=f"2024-1{number}")
+                                 for i in range(40)])
+        killed = _ingest_subprocess({"SWDW_CRASH_AT": point})
+        assert killed.returncode in (-9, 137), (point, killed.stderr[-2000:])
+        expected_rows = 40 * number + (40 if point == "after_commit" else 0)
+        assert query(clean_warehouse, "select count(*) from raw.org_coverage")[0][0] == expected_rows, point
+        rerun = _ingest_subprocess({})
+        assert rerun.returncode == 0, rerun.stderr[-2000:]
+        assert query(clean_warehouse, "select count(*) from raw.org_coverage")[0][0] == 40 * (number + 1), point
+        assert not (landing / "suixi" / "org_coverage" / name).exists()
+    assert query(clean_warehouse, "select status, count(*) from audit.submission group by status") == [("loaded", 3)]
+
+
+def test_two_runs_at_once_process_each_file_once(clean_warehouse):
+    import subprocess
+
+    from .conftest import REPO, VENV_BIN
+
+    landing = _landing()
+    for number in range(6):
+        write_csv(landing_path(landing, "lieshan", "org_coverage", f"2024年{number + 1}月.csv"),
+                  [ORG_HEADER] + [org_row(1000 * number + i, district="烈山", period=f"2024-{number + 1:02d}")
+                                 for i in range(30)])
+    runs = [subprocess.Popen([str(VENV_BIN / "swdw"), "ingest"], cwd=REPO, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [run.communicate(timeout=600) + (run.returncode,) for run in runs]
+    assert all(code == 0 for _, _, code in results), results
+    assert query(clean_warehouse, "select count(*), count(distinct sha256) from audit.submission") == [(6, 6)]
+    assert query(clean_warehouse, "select count(*) from raw.org_coverage")[0][0] == 6 * 30
+    assert query(clean_warehouse, "select count(*) from audit.submission where status = 'loaded'")[0][0] == 6
+
+
+def test_limits_give_clear_reasons(clean_warehouse, monkeypatch):
+    import io
+    import zipfile
+
+    landing = _landing()
+    monkeypatch.setenv("SWDW_MAX_ROWS", "5")
+    write_csv(landing_path(landing, "duji", "org_coverage", "big.csv"),
+              [ORG_HEADER] + [org_row(i, district="杜集") for i in range(10)])
+    # a zip that expands enormously, named like a workbook
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))
+    path = landing_path(landing, "duji", "org_coverage", "bomb.xlsx")
+    path.write_bytes(bomb.getvalue())
+    outcomes = {o.file_name: o for o in ingest_landing()}
+    assert outcomes["big.csv"].status == "quarantined" and "limit" in outcomes["big.csv"].reason
+    assert outcomes["bomb.xlsx"].status == "quarantined" and "decompression bomb" in outcomes["bomb.xlsx"].reason
+    monkeypatch.setenv("SWDW_MAX_ROWS", "500000")
+    monkeypatch.setenv("SWDW_MAX_FILE_BYTES", "100")
+    write_csv(landing_path(landing, "duji", "org_coverage", "large.csv"), [ORG_HEADER, org_row(1, district="杜集")])
+    [outcome] = ingest_landing()
+    assert outcome.status == "quarantined" and "100 limit" in outcome.reason
+
+
+def test_json_and_legacy_xls_are_read(clean_warehouse):
+    import json
+
+    import xlwt
+
+    landing = _landing()
+    records = [dict(zip(ORG_HEADER, org_row(i, district="杜集"))) for i in range(3)]
+    path = landing_path(landing, "duji", "org_coverage", "2024年12月.json")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("台账")
+    sheet.write(0, 0, "2024年11月杜集区台账")
+    for r, row in enumerate([ORG_HEADER] + [org_row(10 + i, district="杜集", period="2024年11月") for i in range(4)]):
+        for c, value in enumerate(row):
+            sheet.write(r + 1, c, value)
+    book.save(str(landing_path(landing, "duji", "org_coverage", "2024年11月.xls")))
+    outcomes = {o.file_name: (o.status, o.row_count) for o in ingest_landing()}
+    assert outcomes == {"2024年12月.json": ("loaded", 3), "2024年11月.xls": ("loaded", 4)}
+    rows = query(clean_warehouse, "select min(source_row), max(source_row) from raw.org_coverage r "
+                                  "join audit.submission s using (submission_id) where right(s.file_name, 4) = '.xls'")
+    assert rows == [(3, 6)]  # title row, header row, then data from spreadsheet row 3

@@ -72,3 +72,11 @@ def test_no_header_is_a_clear_file_error():
     with pytest.raises(SubmissionError) as excinfo:
         parse_grid([["a", "b"], ["1", "2"]], ORG, "x.csv")
     assert excinfo.value.rule == "header_not_found"
+
+
+def test_total_row_sums_are_cross_checked():
+    rows = [ORG_HEADER, org_row(1), org_row(2), ["合计", "", "", "", "", 40, 7]]
+    parsed = parse_grid(rows, ORG, "x.csv")
+    mismatches = [(f.source_row, f.column, f.severity) for f in parsed.findings if f.rule == "total_mismatch"]
+    # employees 20 + 20 = 40 agrees; party members 3 + 3 = 6, not 7
+    assert mismatches == [(4, "party_member_count", "warning")]
