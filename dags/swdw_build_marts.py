@@ -14,10 +14,19 @@ every Airflow container; locally: AIRFLOW_CONN_SWDW_WAREHOUSE from ingest.orches
 dbt tasks use dbt_project/profiles.yml, the same profile as the `swdw` CLI, whose SWDW_PG_*
 variables are templated from that connection at run time (the password is masked in logs and
 rendered fields).
+
+Parse time (measured by tests/test_dags.py): two things dominated and are avoided here.
+ProjectConfig turns manifest_path into an ObjectStoragePath, and reading through it makes the
+Airflow SDK load every plugin (Cosmos' own FastAPI plugin included) for hook lineage: ~0.5-1 s
+per parse; the manifest is local, so it is read as a plain Path. And rendering ~150 nodes
+allocates many small objects, so the cyclic garbage collector runs over everything Airflow
+has loaded again and again; it is paused while the task group is rendered.
 """
 from __future__ import annotations
 
+import gc
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +34,7 @@ from airflow.sdk import Asset, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode
 
+from ingest.airflow_notify import SwdwNotifier  # airflow.sdk only
 from ingest.config import DBT_PROJECT_DIR  # light module: paths and settings only
 
 RAW_ASSET = Asset("swdw://warehouse/raw")
@@ -56,7 +66,26 @@ default_args = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
     "execution_timeout": timedelta(hours=1),
+    "on_failure_callback": SwdwNotifier("task_failed"),
 }
+
+
+@contextmanager
+def _gc_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _project_config() -> ProjectConfig:
+    config = ProjectConfig(dbt_project_path=DBT_PROJECT_DIR, manifest_path=MANIFEST)
+    # a local file: read it as a Path, not through ObjectStoragePath (see the module docstring)
+    config.manifest_path = MANIFEST
+    return config
 
 
 @dag(
@@ -91,12 +120,29 @@ def swdw_build_marts():
             )
         print(f"warehouse ready at {conn.host}:{conn.port}/{conn.schema}")
 
-    dbt = DbtTaskGroup(
+    with _gc_paused():
+        dbt = _dbt_task_group()
+
+    @task
+    def publish_docs() -> str:
+        """dbt docs (catalog included) for analysts and auditors, under $SWDW_HOME/artifacts/dbt_docs."""
+        from ingest.config import settings
+        from ingest.transform import run_dbt
+
+        target = settings().dbt_docs_dir
+        target.mkdir(parents=True, exist_ok=True)
+        if not run_dbt(["docs", "generate", "--static", "--target-path", str(target)]):
+            raise RuntimeError("dbt docs generate failed")
+        print(f"dbt docs: {target / 'index.html'}")
+        return str(target)
+
+    prepare_warehouse() >> dbt >> publish_docs()
+
+
+def _dbt_task_group() -> DbtTaskGroup:
+    return DbtTaskGroup(
         group_id="dbt",
-        project_config=ProjectConfig(
-            dbt_project_path=DBT_PROJECT_DIR,
-            manifest_path=MANIFEST,
-        ),
+        project_config=_project_config(),
         profile_config=ProfileConfig(
             profile_name="swdw",
             target_name="warehouse",
@@ -124,21 +170,6 @@ def swdw_build_marts():
             "retries": 1,
         },
     )
-
-    @task
-    def publish_docs() -> str:
-        """dbt docs (catalog included) for analysts and auditors, under $SWDW_HOME/artifacts/dbt_docs."""
-        from ingest.config import settings
-        from ingest.transform import run_dbt
-
-        target = settings().dbt_docs_dir
-        target.mkdir(parents=True, exist_ok=True)
-        if not run_dbt(["docs", "generate", "--static", "--target-path", str(target)]):
-            raise RuntimeError("dbt docs generate failed")
-        print(f"dbt docs: {target / 'index.html'}")
-        return str(target)
-
-    prepare_warehouse() >> dbt >> publish_docs()
 
 
 swdw_build_marts()

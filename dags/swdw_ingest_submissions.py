@@ -6,12 +6,20 @@ Thin on purpose: all logic lives in the ``ingest`` package, imported inside the 
 dag-processor parses this file without pandas, Great Expectations or dbt.
 Every run is idempotent: a file already registered (same department, type and sha256) is
 recorded once and never loaded twice, so reruns and retries are safe.
+
+Retries: process_file retries with exponential backoff only for transient faults (warehouse
+unreachable, dropped connection); a file that fails validation is quarantined and its task
+succeeds (never retried); any other error fails the task at once
+(ingest.orchestration.process_file_task). A failed task alerts through the swdw notifier;
+publish alerts when files were quarantined, listing the reasons.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, dag, task
+
+from ingest.airflow_notify import SwdwNotifier  # airflow.sdk only
 
 RAW_ASSET = Asset("swdw://warehouse/raw")
 
@@ -22,6 +30,7 @@ default_args = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=15),
     "execution_timeout": timedelta(minutes=30),
+    "on_failure_callback": SwdwNotifier("task_failed"),
 }
 
 
@@ -51,19 +60,29 @@ def swdw_ingest_submissions():
         return pending
 
     @task(
-        # shown in the grid instead of 0, 1, 2...; renders before and after the run
+        # shown in the grid instead of 0, 1, 2...; renders before and after the run, and
+        # after the run it also shows the outcome (loaded / quarantined / duplicate)
         map_index_template=(
             "{{ task.op_kwargs['file']['department_code'] }}/{{ task.op_kwargs['file']['file_name'] }}"
+            "{% if swdw_outcome is defined %} → {{ swdw_outcome }}{% endif %}"
         ),
+        # transient faults: 1, 2, 4... minutes apart (capped), 4 tries in all
+        retries=3,
+        retry_delay=timedelta(seconds=30),
+        retry_exponential_backoff=True,
+        max_retry_delay=timedelta(minutes=10),
         # one file at a time, oldest first (map order): a later snapshot for the same
         # department and period must be registered after, and supersede, the earlier one
         max_active_tis_per_dagrun=1,
     )
     def process_file(file: dict) -> dict:
         """Parse, normalise, validate and load (or quarantine) one submission."""
-        from ingest.pipeline import process_landing_file
+        from airflow.sdk import get_current_context
 
-        outcome = dict(process_landing_file(file))
+        from ingest.orchestration import process_file_task
+
+        outcome = process_file_task(file)
+        get_current_context()["swdw_outcome"] = outcome.get("status")
         print(
             f"{file['department_code']}/{file['submission_type']}/{file['file_name']}: "
             f"{outcome.get('status')} (submission {outcome.get('submission_id')}, "
@@ -97,6 +116,16 @@ def swdw_ingest_submissions():
         }
         print("ingest summary: " + ", ".join(
             f"{k}={len(v) if k == 'loaded_submission_ids' else v}" for k, v in summary.items()))
+        quarantined = [o for o in results if o.get("status") == "quarantined"]
+        if quarantined:
+            from ingest.notify import notify, quarantine_lines
+
+            summary["notification"] = notify(
+                "quarantine",
+                f"{len(quarantined)} 份报送被退回 / {len(quarantined)} submission(s) quarantined",
+                quarantine_lines(quarantined),
+                {"submission_ids": [o.get("submission_id") for o in quarantined]},
+            )
         if not loaded:
             raise AirflowSkipException("no submission loaded: raw.* unchanged, no asset event")
         outlet_events[RAW_ASSET].extra = {
@@ -105,7 +134,8 @@ def swdw_ingest_submissions():
         }
         return summary
 
-    @task(trigger_rule="one_failed", retries=0)
+    # the failed file task has alerted already
+    @task(trigger_rule="one_failed", retries=0, on_failure_callback=None)
     def fail_if_any_file_failed() -> None:
         """Keeps the run red when a file task failed, although publish still ran."""
         raise RuntimeError("at least one process_file task failed; see its log (the file stays in the landing zone)")

@@ -29,6 +29,7 @@ DAGS_FOLDER = REPO_ROOT / "dags"
 WAREHOUSE_CONN_ID = "swdw_warehouse"
 WAREHOUSE_CONN_ENV = "AIRFLOW_CONN_" + WAREHOUSE_CONN_ID.upper()
 DEMO_DAGS = ("swdw_ingest_submissions", "swdw_build_marts")
+ALL_DAGS = ("swdw_ingest_submissions", "swdw_build_marts", "swdw_reprocess", "swdw_submission_calendar")
 
 # Switches that keep every tool in the stack offline and quiet.
 OFFLINE_ENV = {
@@ -134,11 +135,59 @@ def ensure_airflow_db(env: dict[str, str] | None = None) -> Path:
     return database
 
 
-def run_dag_test(dag_id: str, conf: dict | None = None, env: dict[str, str] | None = None) -> int:
+def is_transient(exc: BaseException) -> bool:
+    """A fault worth retrying with backoff: the warehouse or the landing store was unreachable.
+
+    psycopg.OperationalError covers connection refused, a dropped connection, the server
+    shutting down, too many connections, deadlocks and serialisation failures. Anything else
+    (a bug, a malformed configuration) fails the same way on every try.
+    """
+    try:
+        import psycopg
+
+        if isinstance(exc, psycopg.OperationalError):
+            return True
+    except ImportError:  # pragma: no cover - psycopg is a hard dependency
+        pass
+    return isinstance(exc, (ConnectionError, TimeoutError))
+
+
+def process_file_task(file: dict) -> dict:
+    """The body of swdw_ingest_submissions.process_file: one landing file, retry policy applied.
+
+    - validation failures never raise: the file is quarantined and the outcome returned
+      (status ``quarantined``), so the task succeeds and is never retried;
+    - transient faults (``is_transient``) propagate unchanged, so Airflow retries the task
+      with exponential backoff (the task's declared ``retries``); retrying is safe because
+      registration is idempotent and a file is loaded in one transaction;
+    - any other exception is a defect that a retry cannot fix: it is raised as
+      AirflowFailException, which fails the task at once (no retries) and alerts;
+    - a file that left the landing zone since discovery (handled by a concurrent run or
+      withdrawn) is reported as ``gone``.
+    """
+    from .pipeline import process_landing_file
+
+    try:
+        return dict(process_landing_file(file))
+    except FileNotFoundError:
+        return {**{k: file.get(k) for k in ("file_name", "department_code", "submission_type")},
+                "status": "gone", "reason": "no longer in the landing zone"}
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(f"not retried ({type(exc).__name__}): {exc}") from exc
+
+
+def run_dag_test(dag_id: str, conf: dict | None = None, env: dict[str, str] | None = None,
+                 logical_date: str | None = None) -> int:
     """Run one DAG in-process with ``airflow dags test``; output streams through; exit code back."""
     env = airflow_env(warehouse=True) if env is None else env
     ensure_airflow_db(env)
     command = [_bin("airflow"), "dags", "test", dag_id]
+    if logical_date:
+        command.append(logical_date)
     if conf:
         command += ["--conf", json.dumps(conf)]
     print(f"==> airflow dags test {dag_id}", flush=True)
@@ -156,11 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest.orchestration", description=main.__doc__)
     parser.add_argument("dag_ids", nargs="*", default=list(DEMO_DAGS))
     parser.add_argument("--conf", help="JSON run configuration passed to every DAG run")
+    parser.add_argument("--logical-date", help="logical date of every DAG run (e.g. 2025-01-15)")
     args = parser.parse_args(argv)
     conf = json.loads(args.conf) if args.conf else None
     env = airflow_env(warehouse=True)
     for dag_id in args.dag_ids:
-        code = run_dag_test(dag_id, conf=conf, env=env)
+        code = run_dag_test(dag_id, conf=conf, env=env, logical_date=args.logical_date)
         if code != 0:
             print(f"==> {dag_id} failed (exit {code})", file=sys.stderr, flush=True)
             return code

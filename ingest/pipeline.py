@@ -96,7 +96,6 @@ def _periods(contract, records: list[dict], file_name: str, findings: list[Findi
 
 def evaluate(landing_file: LandingFile, data: bytes, submission_id: int, received_on: dt.date) -> Evaluation:
     """Parse, normalise and validate; raises SubmissionError for whole-file rejections."""
-    from .checks import check_records
     from .normalise import parse_grid
     from .readers import read_grid
     from .validation import validate
@@ -117,8 +116,7 @@ def evaluate(landing_file: LandingFile, data: bytes, submission_id: int, receive
         evaluation.findings.append(Finding("empty_file", "error", "文件中没有数据行", "the file holds no data rows"))
     if parsed.records:
         department = departments()[landing_file.department_code]
-        evaluation.findings += check_records(contract, parsed.records, parsed.headers, department, received_on)
-        outcome = validate(contract, parsed.records, parsed.headers, submission_id)
+        outcome = validate(contract, parsed.records, parsed.headers, submission_id, department, received_on)
         evaluation.findings += outcome.findings
         evaluation.validation_results = outcome.results
         evaluation.data_docs_url = outcome.data_docs_url

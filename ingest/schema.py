@@ -76,6 +76,54 @@ create table if not exists audit.pipeline_run (
 """
 
 
+_AUDIT_GUARD_FUNCTIONS = """
+-- Audit rows are evidence. Grants alone do not bind the owner or a superuser, so triggers
+-- refuse the changes for every role: findings and validation results are append-only; the
+-- submission register keeps what was received (who, what, which bytes, when) fixed and lets
+-- only the lifecycle columns (status, counts, periods, paths, urls, timestamps) move.
+create or replace function audit.refuse_change() returns trigger language plpgsql as $$
+begin
+    raise exception 'audit.% is append-only: % refused', tg_table_name, tg_op
+        using errcode = 'insufficient_privilege',
+              hint = 'audit rows are evidence; record a new row instead';
+end $$;
+create or replace function audit.guard_submission() returns trigger language plpgsql as $$
+begin
+    if tg_op = 'UPDATE' and (new.submission_id, new.department_code, new.submission_type, new.file_name,
+                              new.landing_path, new.sha256, new.bytes, new.received_at)
+            is not distinct from (old.submission_id, old.department_code, old.submission_type, old.file_name,
+                                  old.landing_path, old.sha256, old.bytes, old.received_at) then
+        return new;
+    end if;
+    raise exception 'audit.submission: % refused for submission %: only its lifecycle columns may change',
+        tg_op, old.submission_id
+        using errcode = 'insufficient_privilege',
+              hint = 'sha256, bytes, file_name, department_code, submission_type, received_at and '
+                     'landing_path are fixed when a file is registered; rows are never deleted';
+end $$;
+"""
+
+
+# (trigger, table, event, level, function): created once, so a bootstrap does not lock the tables
+AUDIT_TRIGGERS = (
+    ("validation_result_append_only", "audit.validation_result", "update or delete", "row", "refuse_change"),
+    ("validation_result_no_truncate", "audit.validation_result", "truncate", "statement", "refuse_change"),
+    ("submission_finding_append_only", "audit.submission_finding", "update or delete", "row", "refuse_change"),
+    ("submission_finding_no_truncate", "audit.submission_finding", "truncate", "statement", "refuse_change"),
+    ("submission_received_facts_fixed", "audit.submission", "update or delete", "row", "guard_submission"),
+    ("submission_no_truncate", "audit.submission", "truncate", "statement", "refuse_change"),
+)
+
+
+def audit_guards_ddl() -> str:
+    triggers = "\n".join(
+        f"do $$ begin if not exists (select 1 from pg_trigger where tgname = '{name}' "
+        f"and tgrelid = '{table}'::regclass) then create trigger {name} before {event} on {table} "
+        f"for each {level} execute function audit.{function}(); end if; end $$;"
+        for name, table, event, level, function in AUDIT_TRIGGERS)
+    return _AUDIT_GUARD_FUNCTIONS + triggers + "\n"
+
+
 def raw_ddl() -> str:
     statements = []
     for contract in all_contracts().values():
@@ -113,11 +161,14 @@ grant select, insert on all tables in schema raw to swdw_loader;
 grant select, insert, update on all tables in schema audit to swdw_loader;
 grant usage on all sequences in schema raw, audit to swdw_loader;
 grant select on all tables in schema raw, audit to swdw_transformer, swdw_auditor;
--- audit rows are evidence: nobody but the loader's state column updates may change them
-revoke update, delete, truncate on audit.validation_result, audit.submission_finding from public;
+-- audit rows are evidence: no role may update or delete findings and validation results;
+-- the loader updates only the register's lifecycle columns (enforced by audit_guards_ddl)
+revoke update, delete, truncate on audit.validation_result, audit.submission_finding
+    from public, swdw_loader, swdw_transformer, swdw_bi, swdw_auditor;
+revoke delete, truncate on audit.submission from public, swdw_loader, swdw_transformer, swdw_bi, swdw_auditor;
 alter default privileges in schema marts grant select on tables to swdw_bi, swdw_auditor;
 """
 
 
 def bootstrap_sql() -> str:
-    return roles_ddl() + AUDIT_DDL + raw_ddl() + GRANTS_DDL
+    return roles_ddl() + AUDIT_DDL + audit_guards_ddl() + raw_ddl() + GRANTS_DDL

@@ -4,27 +4,45 @@ import json
 from ingest.config import EXPECTATIONS_DIR
 from ingest.contracts import all_contracts
 from ingest.reference import ENUM_SEED, enum_seed_csv
-from ingest.validation import expectation_specs
+from ingest.validation import expectation_specs, spec_key
 
 
-def _suite_specs(name: str) -> list:
+def _suite(name: str) -> list[dict]:
     suite = json.loads((EXPECTATIONS_DIR / "expectations" / f"{name}.json").read_text(encoding="utf-8"))
-    return sorted(json.dumps([e["type"], {**e["kwargs"], "meta": e["meta"]}], sort_keys=True)
-                  for e in suite["expectations"])
+    return suite["expectations"]
 
 
 def test_committed_suites_match_the_contracts():
     for name, contract in all_contracts().items():
-        wanted = sorted(json.dumps([kind, kwargs], sort_keys=True) for kind, kwargs in expectation_specs(contract))
-        assert _suite_specs(name) == wanted, f"run `python -m ingest.validation` to regenerate {name}"
+        wanted = sorted(map(spec_key, expectation_specs(contract)))
+        assert sorted(map(spec_key, _suite(name))) == wanted, f"run `python -m ingest.validation` to regenerate {name}"
 
 
-def test_every_required_and_enum_column_is_covered_by_the_suite():
+def test_every_required_and_enum_column_and_every_rule_is_covered_by_the_suite():
     for name, contract in all_contracts().items():
-        covered = {json.loads(spec)[1]["column"] for spec in _suite_specs(name)}
+        suite = _suite(name)
+        covered = {e["meta"]["column"] for e in suite}
         for column in contract.columns:
             if (column.required or column.type == "enum") and not column.pii:
                 assert column.name in covered, (name, column.name)
+        rules = {e["meta"]["rule"] for e in suite}
+        assert {rule.name for rule in contract.rules} <= rules, name
+
+
+def test_every_expectation_carries_its_severity_twice():
+    for name in all_contracts():
+        for e in _suite(name):
+            assert (e["meta"]["severity"], e["severity"]) in {("error", "critical"), ("warning", "warning")}, e
+
+
+def test_no_personal_column_is_handed_to_gx():
+    for name, contract in all_contracts().items():
+        personal = {c.name for c in contract.columns if c.pii}
+        for e in _suite(name):
+            kwargs = e["kwargs"]
+            read = {kwargs.get(k) for k in ("column", "column_A", "column_B")}
+            read.add((kwargs.get("row_condition") or {}).get("column", {}).get("name"))
+            assert not read & personal, e
 
 
 def test_enum_seed_matches_the_contracts():

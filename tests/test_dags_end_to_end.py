@@ -8,6 +8,7 @@ from ingest import sample
 from ingest.orchestration import airflow_env
 
 from .conftest import REPO, query
+from .test_airflow_notify import webhook_server
 
 
 def test_ingest_then_build_through_airflow(warehouse, tmp_path):
@@ -25,10 +26,16 @@ def test_ingest_then_build_through_airflow(warehouse, tmp_path):
     shutil.copy2(bad, landing / "lieshan" / "org_coverage" / bad.name)
     files = sorted(p for p in landing.rglob("*") if p.is_file())
 
-    env = airflow_env({**os.environ, "SWDW_LANDING_DIR": str(landing)}, warehouse=True)
-    result = subprocess.run([sys.executable, "-m", "ingest.orchestration"], env=env, cwd=REPO,
-                            capture_output=True, text=True, timeout=1800)
+    with webhook_server() as (url, received):
+        env = airflow_env({**os.environ, "SWDW_LANDING_DIR": str(landing), "AIRFLOW_CONN_SWDW_WEBHOOK": url},
+                          warehouse=True)
+        result = subprocess.run([sys.executable, "-m", "ingest.orchestration"], env=env, cwd=REPO,
+                                capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    # publish alerted the quarantine (one alert, naming the file and why); nothing failed
+    alerts = [r["json"] for r in received]
+    assert [a["event"] for a in alerts] == ["quarantine"], alerts
+    assert len(alerts[0]["lines"]) == 1 and bad.name in alerts[0]["lines"][0]
 
     statuses = dict(query(warehouse, "select status, count(*) from audit.submission group by status"))
     assert sum(statuses.values()) == len(files)

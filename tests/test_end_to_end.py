@@ -65,3 +65,23 @@ def test_rerun_is_idempotent(sample_run, warehouse, tmp_path):
     again = run_cli("run", env={"SWDW_LANDING_DIR": str(tmp_path)})
     assert again.returncode == 0
     assert query(warehouse, "select count(*), sum(row_count) from audit.submission") == before
+
+
+def test_no_clear_phone_or_id_number_in_any_table(sample_run, warehouse):
+    mobile = r"(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)"
+    id_number = r"(^|[^0-9A-Za-z])[0-9]{17}[0-9Xx]([^0-9A-Za-z]|$)"
+    columns = query(warehouse, """
+        select table_schema, table_name, column_name from information_schema.columns
+         where table_schema in ('raw', 'audit', 'staging', 'intermediate', 'marts')
+           and data_type in ('text', 'character varying', 'jsonb')
+           and column_name not like '%%hash' and column_name not in ('sha256', 'credit_code')""")
+    assert len(columns) > 20
+    leaks = []
+    for schema, table, column in columns:
+        hits = query(warehouse, f'select count(*) from {schema}."{table}" '
+                                f'where "{column}"::text ~ %s or "{column}"::text ~ %s', (mobile, id_number))
+        if hits[0][0]:
+            leaks.append(f"{schema}.{table}.{column}: {hits[0][0]}")
+    assert not leaks
+    # the sample does carry personal data: it is there as hashes
+    assert query(warehouse, "select count(*) from raw.suggestion where submitter_phone_hash is not null")[0][0] > 0

@@ -25,6 +25,8 @@ def test_load_then_duplicate_then_supersede(clean_warehouse):
     assert [o.status for o in outcomes] == ["loaded"]
     assert query(clean_warehouse, "select count(*) from raw.org_coverage")[0][0] == 3
     assert not first.exists()  # moved to the archive
+    [(archived,)] = query(clean_warehouse, "select archive_path from audit.submission")
+    assert Path(archived).read_bytes() and (Path(archived).stat().st_mode & 0o777) == 0o600
 
     # the same bytes again, under another name: registered once, loaded once
     write_csv(landing_path(landing, "xiangshan", "org_coverage", "copy.csv"),

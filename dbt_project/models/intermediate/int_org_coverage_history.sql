@@ -32,14 +32,42 @@ orgs as (
         submission_id
     from snapshot_orgs
     where report_rank = 1
+),
+
+-- the organisation's previous snapshot (a window, not a self-join: linear in the number of rows)
+orgs_with_previous as (
+    select
+        *,
+        lag(period_month) over (partition by credit_code order by period_month) as previous_snapshot_month,
+        lag(is_covered) over (partition by credit_code order by period_month) as previous_snapshot_covered
+    from orgs
+),
+
+orgs_with_previous_period as (
+    select
+        *,
+        coalesce(previous_snapshot_month = (period_month - interval '1 month')::date, false) as in_previous_period
+    from orgs_with_previous
 )
 
 select
-    current_orgs.*,
-    previous_orgs.credit_code is not null as in_previous_period,
-    coalesce(previous_orgs.is_covered, false) as was_covered_previous_period,
-    current_orgs.is_covered and not coalesce(previous_orgs.is_covered, false) as is_new_party_org
-from orgs as current_orgs
-left join orgs as previous_orgs
-    on previous_orgs.credit_code = current_orgs.credit_code
-    and previous_orgs.period_month = (current_orgs.period_month - interval '1 month')::date
+    period_month,
+    credit_code,
+    org_name,
+    org_type,
+    district_code,
+    department_code,
+    employee_count,
+    party_member_count,
+    party_org_form,
+    is_covered,
+    has_union,
+    has_youth_league,
+    has_womens_federation,
+    instructor_assigned,
+    should_form_party_org,
+    submission_id,
+    in_previous_period,
+    in_previous_period and previous_snapshot_covered as was_covered_previous_period,
+    is_covered and not (in_previous_period and previous_snapshot_covered) as is_new_party_org
+from orgs_with_previous_period

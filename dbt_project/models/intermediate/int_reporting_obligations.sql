@@ -5,9 +5,9 @@ with calendar as (
 
 reporting_horizon as (
     {%- if var('reporting_through') %}
-    select {{ month_start("'" ~ var('reporting_through') ~ "'::date") }} as through_month
+        select {{ month_start("'" ~ var('reporting_through') ~ "'::date") }} as through_month
     {%- else %}
-    select max(period_month) as through_month from {{ ref('stg_submissions') }}
+        select max(period_month) as through_month from {{ ref('stg_submissions') }}
     {%- endif %}
 ),
 

@@ -11,7 +11,7 @@ latest_submissions as (
         submission_id as latest_submission_id,
         status as latest_status
     from submissions
-    order by department_code, submission_type, period_month, received_at desc, submission_id desc
+    order by department_code asc, submission_type asc, period_month asc, received_at desc, submission_id desc
 ),
 
 period_totals as (
@@ -37,4 +37,4 @@ select
     latest_submissions.latest_submission_id,
     latest_submissions.latest_status
 from period_totals
-join latest_submissions using (department_code, submission_type, period_month)
+inner join latest_submissions using (department_code, submission_type, period_month)

@@ -4,7 +4,10 @@ with departments as (
 ),
 
 districts as (
-    select district_code, district_name from {{ ref('stg_districts') }}
+    select
+        district_code,
+        district_name
+    from {{ ref('stg_districts') }}
 ),
 
 jurisdictions as (
@@ -13,7 +16,7 @@ jurisdictions as (
         string_agg(districts.district_name, '|' order by districts.district_code) as reports_for_name
     from departments
     cross join lateral unnest(string_to_array(departments.reports_for, '|')) as jurisdiction (district_code)
-    left join districts on districts.district_code = jurisdiction.district_code
+    left join districts on jurisdiction.district_code = districts.district_code
     group by departments.department_code
 )
 

@@ -28,11 +28,16 @@ coverage_counts as (
 ),
 
 districts as (
-    select district_code, district_name from {{ ref('stg_districts') }}
+    select
+        district_code,
+        district_name
+    from {{ ref('stg_districts') }}
 ),
 
 org_type_labels as (
-    select code as org_type, label_zh as org_type_label
+    select
+        code as org_type,
+        label_zh as org_type_label
     from {{ ref('stg_enum_labels') }}
     where submission_type = 'org_coverage' and column_name = 'org_type'
 )

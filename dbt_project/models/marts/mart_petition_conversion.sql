@@ -28,20 +28,29 @@ conversion_counts as (
         count(*) filter (where is_converted) as suggestions_converted,
         count(*) filter (where is_converted_to_policy) as suggestions_converted_to_policy,
         count(*) filter (where is_rejected) as suggestions_rejected,
-        round((percentile_cont(0.5) within group (order by days_to_conclusion)
-            filter (where is_concluded))::numeric, 1) as median_days_to_conclusion,
-        round((percentile_cont(0.9) within group (order by days_to_conclusion)
-            filter (where is_concluded))::numeric, 1) as p90_days_to_conclusion
+        round((
+            percentile_cont(0.5) within group (order by days_to_conclusion)
+            filter (where is_concluded)
+        )::numeric, 1) as median_days_to_conclusion,
+        round((
+            percentile_cont(0.9) within group (order by days_to_conclusion)
+            filter (where is_concluded)
+        )::numeric, 1) as p90_days_to_conclusion
     from outcomes
     group by received_month, district_code, channel
 ),
 
 districts as (
-    select district_code, district_name from {{ ref('stg_districts') }}
+    select
+        district_code,
+        district_name
+    from {{ ref('stg_districts') }}
 ),
 
 channel_labels as (
-    select code as channel, label_zh as channel_label
+    select
+        code as channel,
+        label_zh as channel_label
     from {{ ref('stg_enum_labels') }}
     where submission_type = 'suggestion' and column_name = 'channel'
 )

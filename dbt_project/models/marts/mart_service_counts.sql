@@ -1,6 +1,6 @@
 -- 服务活动: activities per activity_month × district_code × category × target_group
 with activities as (
-    select * from {{ ref('stg_service_activity') }}
+    select * from {{ ref('int_service_activity') }}
 ),
 
 activity_counts as (
@@ -19,11 +19,17 @@ activity_counts as (
 ),
 
 districts as (
-    select district_code, district_name from {{ ref('stg_districts') }}
+    select
+        district_code,
+        district_name
+    from {{ ref('stg_districts') }}
 ),
 
 labels as (
-    select column_name, code, label_zh
+    select
+        column_name,
+        code,
+        label_zh
     from {{ ref('stg_enum_labels') }}
     where submission_type = 'service_activity'
 )
@@ -44,6 +50,6 @@ select
 from activity_counts
 left join districts using (district_code)
 left join labels as category_labels
-    on category_labels.column_name = 'category' and category_labels.code = activity_counts.category
+    on category_labels.column_name = 'category' and activity_counts.category = category_labels.code
 left join labels as target_group_labels
-    on target_group_labels.column_name = 'target_group' and target_group_labels.code = activity_counts.target_group
+    on target_group_labels.column_name = 'target_group' and activity_counts.target_group = target_group_labels.code

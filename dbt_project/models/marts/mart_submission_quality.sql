@@ -30,17 +30,23 @@ periods as (
         arrivals.latest_status
     from obligations
     full join arrivals
-        on arrivals.department_code = obligations.department_code
-        and arrivals.submission_type = obligations.submission_type
-        and arrivals.period_month = obligations.period_month
+        on obligations.department_code = arrivals.department_code
+            and obligations.submission_type = arrivals.submission_type
+            and obligations.period_month = arrivals.period_month
 ),
 
 departments as (
-    select department_code, department_name from {{ ref('stg_departments') }}
+    select
+        department_code,
+        department_name
+    from {{ ref('stg_departments') }}
 ),
 
 register_labels as (
-    select column_name, code, label_zh
+    select
+        column_name,
+        code,
+        label_zh
     from {{ ref('stg_enum_labels') }}
     where submission_type = 'audit'
 )
@@ -71,6 +77,6 @@ select
 from periods
 left join departments using (department_code)
 left join register_labels as type_labels
-    on type_labels.column_name = 'submission_type' and type_labels.code = periods.submission_type
+    on type_labels.column_name = 'submission_type' and periods.submission_type = type_labels.code
 left join register_labels as status_labels
-    on status_labels.column_name = 'status' and status_labels.code = periods.latest_status
+    on status_labels.column_name = 'status' and periods.latest_status = status_labels.code

@@ -1,9 +1,12 @@
 -- organisations in the latest accepted snapshot per (department_code, report_period)
 with accepted_submissions as (
-    select submission_id, department_code, report_period
+    select
+        submission_id,
+        department_code,
+        report_period
     from {{ source('audit', 'submission') }}
     where submission_type = 'org_coverage'
-      and status = 'loaded'
+        and status = 'loaded'
 ),
 
 snapshot_rows as (
@@ -12,7 +15,7 @@ snapshot_rows as (
         {{ month_start('coalesce(raw_rows.report_period, submissions.report_period)') }} as snapshot_period,
         raw_rows.*
     from {{ source('raw', 'org_coverage') }} as raw_rows
-    join accepted_submissions as submissions using (submission_id)
+    inner join accepted_submissions as submissions using (submission_id)
 ),
 
 ranked_rows as (
