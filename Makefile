@@ -34,11 +34,12 @@ $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
 
 demo: install
 	$(VENV)/bin/swdw sample --out $(SWDW_LANDING_DIR)
-	$(VENV)/bin/python -m ingest.orchestration swdw_ingest_submissions swdw_build_marts
+	$(VENV)/bin/python -m ingest.orchestration --quiet swdw_ingest_submissions swdw_build_marts
+	$(VENV)/bin/swdw status --limit 12
 	$(VENV)/bin/swdw summary
 
 test: install
-	$(VENV)/bin/python -m pytest -q tests
+	$(VENV)/bin/python -m pytest -q --durations=10 tests
 
 stop:
 	-$(VENV)/bin/swdw stop

@@ -181,8 +181,14 @@ def process_file_task(file: dict) -> dict:
 
 
 def run_dag_test(dag_id: str, conf: dict | None = None, env: dict[str, str] | None = None,
-                 logical_date: str | None = None) -> int:
-    """Run one DAG in-process with ``airflow dags test``; output streams through; exit code back."""
+                 logical_date: str | None = None, log_dir: Path | None = None) -> int:
+    """Run one DAG in-process with ``airflow dags test``; exit code back.
+
+    Output streams through, or with ``log_dir`` goes to ``<log_dir>/<dag_id>.log`` and only a
+    one-line result is printed (the tail of the log when the run failed).
+    """
+    import time
+
     env = airflow_env(warehouse=True) if env is None else env
     ensure_airflow_db(env)
     command = [_bin("airflow"), "dags", "test", dag_id]
@@ -191,7 +197,18 @@ def run_dag_test(dag_id: str, conf: dict | None = None, env: dict[str, str] | No
     if conf:
         command += ["--conf", json.dumps(conf)]
     print(f"==> airflow dags test {dag_id}", flush=True)
-    return subprocess.run(command, env=env, cwd=REPO_ROOT).returncode
+    if log_dir is None:
+        return subprocess.run(command, env=env, cwd=REPO_ROOT).returncode
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{dag_id}.log"
+    started = time.monotonic()
+    with open(log_path, "w") as log:
+        code = subprocess.run(command, env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT).returncode
+    outcome = "succeeded" if code == 0 else f"FAILED (exit {code})"
+    print(f"    {outcome} in {time.monotonic() - started:.0f} s; full log: {log_path}", flush=True)
+    if code != 0:
+        print("".join(log_path.read_text(errors="replace").splitlines(keepends=True)[-60:]), flush=True)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,11 +223,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dag_ids", nargs="*", default=list(DEMO_DAGS))
     parser.add_argument("--conf", help="JSON run configuration passed to every DAG run")
     parser.add_argument("--logical-date", help="logical date of every DAG run (e.g. 2025-01-15)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="write each run's output to $SWDW_HOME/artifacts/logs/<dag_id>.log")
     args = parser.parse_args(argv)
     conf = json.loads(args.conf) if args.conf else None
     env = airflow_env(warehouse=True)
+    log_dir = Path(env["SWDW_HOME"]) / "artifacts" / "logs" if args.quiet else None
     for dag_id in args.dag_ids:
-        code = run_dag_test(dag_id, conf=conf, env=env, logical_date=args.logical_date)
+        code = run_dag_test(dag_id, conf=conf, env=env, logical_date=args.logical_date, log_dir=log_dir)
         if code != 0:
             print(f"==> {dag_id} failed (exit {code})", file=sys.stderr, flush=True)
             return code

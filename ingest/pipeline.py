@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -125,7 +124,7 @@ def evaluate(landing_file: LandingFile, data: bytes, submission_id: int, receive
     return evaluation
 
 
-def _keep_copy(data: bytes, folder: Path, file_name: str) -> Path:
+def keep_copy(data: bytes, folder: Path, file_name: str) -> Path:
     """The original bytes, readable by the service account alone."""
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
@@ -146,7 +145,7 @@ def _remove_from_landing(landing_file: LandingFile) -> None:
         fs.rm(path)
 
 
-def _reason(findings: list[Finding]) -> str | None:
+def reason_of(findings: list[Finding]) -> str | None:
     errors = [f for f in findings if f.is_error]
     if not errors:
         return None
@@ -218,7 +217,7 @@ def _process(conn, landing_file: LandingFile, data: bytes, submission_id: int,
     outcome.row_count = len(evaluation.records)
     outcome.error_count, outcome.warning_count = errors, warnings
     outcome.data_docs_url = evaluation.data_docs_url
-    outcome.reason = _reason(evaluation.findings)
+    outcome.reason = reason_of(evaluation.findings)
     fields = dict(row_count=len(evaluation.records), error_count=errors, warning_count=warnings,
                   report_period=evaluation.report_period, period_start=evaluation.period_start,
                   period_end=evaluation.period_end, data_docs_url=evaluation.data_docs_url,
@@ -227,7 +226,7 @@ def _process(conn, landing_file: LandingFile, data: bytes, submission_id: int,
         from .loading import copy_records
 
         contract = get_contract(landing_file.submission_type)
-        kept = _keep_copy(data, config.archive_dir / landing_file.department_code, f"{submission_id}_{landing_file.file_name}")
+        kept = keep_copy(data, config.archive_dir / landing_file.department_code, f"{submission_id}_{landing_file.file_name}")
         with conn.transaction():
             copy_records(conn, contract, submission_id, evaluation.records)
             register.record_findings(conn, submission_id, evaluation.findings)
@@ -245,7 +244,7 @@ def _process(conn, landing_file: LandingFile, data: bytes, submission_id: int,
         from .feedback import write_feedback
 
         folder = config.quarantine_dir / str(submission_id)
-        kept = _keep_copy(data, folder, landing_file.file_name)
+        kept = keep_copy(data, folder, landing_file.file_name)
         write_feedback(folder, evaluation.findings)
         with conn.transaction():
             register.record_findings(conn, submission_id, evaluation.findings)

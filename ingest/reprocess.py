@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -185,21 +184,6 @@ def select_submissions(conn, department_code: str, submission_type: str, report_
     return result
 
 
-def _keep_copy(data: bytes, folder: Path, file_name: str) -> Path:
-    """Like the pipeline's kept copies: folder 0700, file 0600, written atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    target = folder / file_name
-    tmp = target.with_name(target.name + ".part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
-    return target
-
-
 def _record_findings(conn, reprocess_id: int, submission_id: int, findings) -> None:
     with conn.cursor().copy(
             "copy audit.reprocess_finding (reprocess_id, submission_id, source_row, column_name, column_header, "
@@ -220,7 +204,7 @@ def reprocess_submission(conn, item: dict, *, requested_by: str | None = None, a
     from .discovery import LandingFile
     from .errors import SubmissionError
     from .findings import Finding, count
-    from .pipeline import Evaluation, evaluate
+    from .pipeline import Evaluation, evaluate, keep_copy, reason_of
 
     sid, status = item["submission_id"], item["status"]
     outcome = ReprocessOutcome(0, sid, item["department_code"], item["submission_type"], item["file_name"],
@@ -265,11 +249,10 @@ def reprocess_submission(conn, item: dict, *, requested_by: str | None = None, a
         except SubmissionError as exc:
             evaluation = Evaluation(findings=[Finding(exc.rule, "error", exc.message_zh, exc.message_en)])
         errors, warnings = count(evaluation.findings, "error"), count(evaluation.findings, "warning")
-        from .pipeline import _reason  # the same one-line reason the ingest writes
 
         outcome.verdict = "accepted" if evaluation.accepted else "rejected"
         outcome.row_count, outcome.error_count, outcome.warning_count = len(evaluation.records), errors, warnings
-        outcome.reason = _reason(evaluation.findings)
+        outcome.reason = reason_of(evaluation.findings)
         config = settings()
         with conn.transaction():
             _record_findings(conn, reprocess_id, sid, evaluation.findings)
@@ -282,7 +265,7 @@ def reprocess_submission(conn, item: dict, *, requested_by: str | None = None, a
                                         (sid,)).fetchone()[0]
                 if existing:
                     raise ReprocessError(f"submission {sid} is quarantined but has {existing} raw rows; not loading")
-                archived = _keep_copy(data, config.archive_dir / item["department_code"], f"{sid}_{item['file_name']}")
+                archived = keep_copy(data, config.archive_dir / item["department_code"], f"{sid}_{item['file_name']}")
                 copy_records(conn, contract, sid, evaluation.records)
                 register.set_status(
                     conn, sid, register.STATUS_LOADED, archive_path=str(archived),

@@ -38,10 +38,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .contracts import Column, all_contracts, get_contract
+from .checks import CREDIT_ALPHABET, ID_CHECK, ID_WEIGHTS, credit_check_character
+from .contracts import Column, get_contract
 from .reference import departments, district_lookup, districts
-from ingest.checks import (CREDIT_ALPHABET, ID_CHECK, ID_WEIGHTS, credit_check_character,
-                           credit_code_valid, id_number_valid)
 
 # ---------------------------------------------------------------------------------------
 # Headline targets (2024 annual summary). Other tests import these.

@@ -132,7 +132,10 @@ def raw_ddl() -> str:
             f"create table if not exists {contract.raw_table} (\n    {columns},\n"
             f"    loaded_at timestamptz not null default now()\n);\n"
             f"create index if not exists {contract.submission_type}_submission_idx "
-            f"on {contract.raw_table} (submission_id);"
+            f"on {contract.raw_table} (submission_id);\n"
+            # dbt's incremental models read only rows loaded after their newest one
+            f"create index if not exists {contract.submission_type}_loaded_at_idx "
+            f"on {contract.raw_table} (loaded_at);"
         )
     return "\n".join(statements)
 
