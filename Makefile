@@ -35,7 +35,7 @@ $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
 demo: install
 	$(VENV)/bin/swdw sample --out $(SWDW_LANDING_DIR)
 	$(VENV)/bin/python -m ingest.orchestration --quiet swdw_ingest_submissions swdw_build_marts
-	$(VENV)/bin/swdw status --limit 12
+	$(VENV)/bin/swdw status --status quarantined
 	$(VENV)/bin/swdw summary
 
 test: install

@@ -126,13 +126,9 @@ def swdw_build_marts():
     @task
     def publish_docs() -> str:
         """dbt docs (catalog included) for analysts and auditors, under $SWDW_HOME/artifacts/dbt_docs."""
-        from ingest.config import settings
-        from ingest.transform import run_dbt
+        from ingest.transform import generate_docs
 
-        target = settings().dbt_docs_dir
-        target.mkdir(parents=True, exist_ok=True)
-        if not run_dbt(["docs", "generate", "--static", "--target-path", str(target)]):
-            raise RuntimeError("dbt docs generate failed")
+        target = generate_docs()
         print(f"dbt docs: {target / 'index.html'}")
         return str(target)
 

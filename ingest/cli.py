@@ -36,22 +36,22 @@ def _cmd_ingest(args) -> int:
 
 
 def _cmd_build(args) -> int:
-    from .transform import dbt_build
+    from .transform import dbt_build, generate_docs
 
-    return 0 if dbt_build() else 1
+    if not dbt_build():
+        return 1
+    print(f"dbt docs: {generate_docs() / 'index.html'}")
+    return 0
 
 
 def _cmd_run(args) -> int:
-    code = _cmd_ingest(args)
-    from .transform import dbt_build
-
-    return code or (0 if dbt_build() else 1)
+    return _cmd_ingest(args) or _cmd_build(args)
 
 
 def _cmd_status(args) -> int:
     from .register import print_register
 
-    print_register(limit=args.limit)
+    print_register(limit=args.limit, status=args.status)
     return 0
 
 
@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="dbt build of staging, intermediate and marts").set_defaults(func=_cmd_build)
     status = sub.add_parser("status", help="the submission register, newest first")
     status.add_argument("--limit", type=int, default=50)
+    status.add_argument("--status", choices=["received", "validating", "loaded", "quarantined", "superseded"],
+                        help="only submissions in this state")
     status.set_defaults(func=_cmd_status)
     sample = sub.add_parser("sample", help="write realistic messy sample submissions")
     sample.add_argument("--out", required=True)

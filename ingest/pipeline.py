@@ -151,7 +151,7 @@ def reason_of(findings: list[Finding]) -> str | None:
         return None
     first = errors[0]
     where = f"第{first.source_row}行 " if first.source_row else ""
-    column = f"“{first.header}” " if first.header else ""
+    column = f"“{first.header}” " if first.header and first.header not in first.message_zh else ""
     more = f"（另有 {len(errors) - 1} 处错误）" if len(errors) > 1 else ""
     return f"{where}{column}{first.message_zh}{more} | {first.message_en}"
 

@@ -89,7 +89,7 @@ def record_validation_results(conn, submission_id: int, results: list[dict]) -> 
              r["unexpected_count"], r["unexpected_source_rows"]))
 
 
-def print_register(limit: int = 50) -> None:
+def print_register(limit: int = 50, status: str | None = None) -> None:
     from .database import connect
 
     with connect() as conn:
@@ -98,7 +98,9 @@ def print_register(limit: int = 50) -> None:
                       coalesce(to_char(report_period, 'YYYY-MM'), '-'), file_name, status,
                       coalesce(row_count, 0), error_count, warning_count, superseded_by,
                       coalesce(status_reason, ''), coalesce(data_docs_url, '')
-                 from audit.submission order by submission_id desc limit %s""", (limit,)).fetchall()
+                 from audit.submission where %(status)s::text is null or status = %(status)s
+                order by received_at desc, submission_id desc limit %(limit)s""",
+            {"status": status, "limit": limit}).fetchall()
     print(f"{'id':>4}  {'received':16}  {'department':10} {'type':16} {'period':7}  {'status':11} "
           f"{'rows':>6} {'err':>4} {'warn':>4}  file")
     for (sid, received, dept, kind, period, name, status, rows_, errors, warnings, superseded_by,

@@ -6,6 +6,7 @@ over as SWDW_PG_* variables that dbt_project/profiles.yml reads.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from .config import DBT_PROJECT_DIR
 
@@ -35,6 +36,17 @@ def dbt_build(full_refresh: bool = False) -> bool:
 
     bootstrap()
     return run_dbt(["build", *(["--full-refresh"] if full_refresh else [])])
+
+
+def generate_docs() -> Path:
+    """dbt docs (catalog included, one static page) under $SWDW_HOME/artifacts/dbt_docs."""
+    from .config import settings
+
+    target = settings().dbt_docs_dir
+    target.mkdir(parents=True, exist_ok=True)
+    if not run_dbt(["docs", "generate", "--static", "--target-path", str(target)]):
+        raise RuntimeError("dbt docs generate failed")
+    return target
 
 
 def dbt_parse() -> bool:
