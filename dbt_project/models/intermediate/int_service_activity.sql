@@ -6,6 +6,12 @@
         on_schema_change='fail'
     )
 }}
+{#- the columns of this model, in order: listed once for all three selects -#}
+{%- set activity_columns = [
+    'department_code', 'activity_id', 'activity_date', 'activity_month', 'district_code',
+    'category', 'target_group', 'participants', 'volunteers', 'service_hours', 'is_approximate',
+    'title', 'organizer', 'submission_id', 'source_row', 'submission_received_at', 'loaded_at',
+] %}
 -- latest version of each activity per (department_code, activity_id), built incrementally.
 -- an incremental run reads only the raw rows loaded after the newest row already here
 -- (raw.loaded_at; loads are serial, so it only grows) and ranks them together with the
@@ -39,44 +45,12 @@ with new_versions as (
 
 candidate_versions as (
     select
-        department_code,
-        activity_id,
-        activity_date,
-        activity_month,
-        district_code,
-        category,
-        target_group,
-        participants,
-        volunteers,
-        service_hours,
-        is_approximate,
-        title,
-        organizer,
-        submission_id,
-        source_row,
-        submission_received_at,
-        loaded_at
+        {{ activity_columns | join(',\n        ') }}
     from new_versions
     {% if is_incremental() %}
         union all
         select
-            department_code,
-            activity_id,
-            activity_date,
-            activity_month,
-            district_code,
-            category,
-            target_group,
-            participants,
-            volunteers,
-            service_hours,
-            is_approximate,
-            title,
-            organizer,
-            submission_id,
-            source_row,
-            submission_received_at,
-            loaded_at
+            {{ activity_columns | join(',\n            ') }}
         from held_versions
     {% endif %}
 ),
@@ -93,22 +67,6 @@ ranked_versions as (
 )
 
 select
-    department_code,
-    activity_id,
-    activity_date,
-    activity_month,
-    district_code,
-    category,
-    target_group,
-    participants,
-    volunteers,
-    service_hours,
-    is_approximate,
-    title,
-    organizer,
-    submission_id,
-    source_row,
-    submission_received_at,
-    loaded_at
+    {{ activity_columns | join(',\n    ') }}
 from ranked_versions
 where version_rank = 1
