@@ -29,12 +29,12 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 
 # Cosmos renders the build DAG from this manifest: parsing never runs dbt at DAG-parse time
 $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
-	$(VENV)/bin/python -m ingest.transform parse
+	$(VENV)/bin/python -m ingest.jobs.transform parse
 	touch $@
 
 demo: install
 	$(VENV)/bin/swdw sample --out $(SWDW_LANDING_DIR)
-	$(VENV)/bin/python -m ingest.orchestration --quiet swdw_ingest_submissions swdw_build_marts
+	$(VENV)/bin/python -m ingest.airflow.local_runner --quiet swdw_ingest_submissions swdw_build_marts
 	$(VENV)/bin/swdw status --status quarantined
 	$(VENV)/bin/swdw summary
 

@@ -9,6 +9,7 @@ runs in its own throw-away SWDW_HOME with its own embedded PostgreSQL.
 
 Figures only; nothing here asserts on timing (tests/test_dbt.py checks correctness).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,7 @@ WATCHED = ("int_service_activity", "mart_service_counts", "int_org_coverage_hist
 def hold_back_last_month(landing: Path, held: Path) -> int:
     """Move the files that landed in the latest arrival month out of the landing zone."""
     files = [p for p in landing.rglob("*") if p.is_file()]
-    latest = max(dt.datetime.fromtimestamp(p.stat().st_mtime, dt.timezone.utc) for p in files)
+    latest = max(dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC) for p in files)
     cutoff = latest.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp()
     moved = 0
     for path in files:
@@ -66,17 +67,18 @@ def node_seconds(*names: str) -> str:
     from ingest.config import DBT_PROJECT_DIR
 
     results = json.loads((DBT_PROJECT_DIR / "target" / "run_results.json").read_text())["results"]
-    times = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results
-             if r["unique_id"].startswith("model.")}
+    times = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results if r["unique_id"].startswith("model.")}
     return ", ".join(f"{name} {times.get(name, float('nan')):.2f} s" for name in names)
 
 
 def raw_rows() -> str:
-    from ingest.database import connect
+    from ingest.warehouse.connection import connect
 
     with connect() as conn:
-        counts = [conn.execute(f"select count(*) from raw.{t}").fetchone()[0]
-                  for t in ("org_coverage", "service_activity", "suggestion")]
+        counts = [
+            conn.execute(f"select count(*) from raw.{t}").fetchone()[0]
+            for t in ("org_coverage", "service_activity", "suggestion")
+        ]
     return "raw rows org_coverage/service_activity/suggestion: " + "/".join(map(str, counts))
 
 
@@ -86,10 +88,10 @@ def bench(scale: int, keep: bool) -> dict:
     os.environ.setdefault("SWDW_PII_KEY", "benchmark-pii-key")
     os.environ.pop("SWDW_WAREHOUSE_DSN", None)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    from ingest import sample
-    from ingest.database import stop_embedded
-    from ingest.pipeline import ingest_landing
-    from ingest.transform import dbt_build
+    from ingest import samples as sample
+    from ingest.jobs.pipeline import ingest_landing
+    from ingest.jobs.transform import dbt_build
+    from ingest.warehouse.connection import stop_embedded
 
     landing, held = home / "landing", home / "held"
     print(f"scale {scale}x (SWDW_HOME={home / '.swdw'})", flush=True)
@@ -126,7 +128,9 @@ def main() -> None:
     results = {scale: bench(scale, args.keep) for scale in (args.scale or [1, 10])}
     print("\nscale  full refresh  incremental (+1 month)  incremental (nothing new)")
     for scale, f in results.items():
-        print(f"{scale:>4}x  {f['full_refresh']:>10.1f} s  {f['incremental']:>20.1f} s  {f['noop_incremental']:>23.1f} s")
+        print(
+            f"{scale:>4}x  {f['full_refresh']:>10.1f} s  {f['incremental']:>20.1f} s  {f['noop_incremental']:>23.1f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -7,12 +7,12 @@ Prints rows/s for: parse+normalise+load (GX excluded), the same with checks and 
 one run against the same warehouse (embedded unless SWDW_WAREHOUSE_DSN is set). Loads
 run in a transaction that is rolled back, so the warehouse is left as it was.
 """
+
 from __future__ import annotations
 
 import argparse
 import csv
 import datetime as dt
-import io
 import os
 import sys
 import tempfile
@@ -21,20 +21,47 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-HEADER = ["统计期", "统一社会信用代码", "单位名称", "单位类型", "所属区县", "从业人员数", "党员人数",
-          "党组织组建方式", "是否建立工会", "是否建立团组织", "是否建立妇联组织", "是否选派党建指导员", "所属行业"]
+HEADER = [
+    "统计期",
+    "统一社会信用代码",
+    "单位名称",
+    "单位类型",
+    "所属区县",
+    "从业人员数",
+    "党员人数",
+    "党组织组建方式",
+    "是否建立工会",
+    "是否建立团组织",
+    "是否建立妇联组织",
+    "是否选派党建指导员",
+    "所属行业",
+]
 FORMS = ["单独组建", "联合组建", "行业共建", "区域联建", "未组建"]
 
 
 def rows(count: int) -> list[list]:
-    from ingest.checks import credit_check_character
+    from ingest.quality.checks import credit_check_character
 
     result = []
     for n in range(count):
         body = f"9134060{n:010d}"
-        result.append(["2024-12", body + credit_check_character(body), f"企业{n}", "非公企业", "相山",
-                       20 + n % 50, n % 7, FORMS[n % 5], "是" if n % 3 else "否", "有", "√",
-                       "否", "制造业"])
+        result.append(
+            [
+                "2024-12",
+                body + credit_check_character(body),
+                f"企业{n}",
+                "非公企业",
+                "相山",
+                20 + n % 50,
+                n % 7,
+                FORMS[n % 5],
+                "是" if n % 3 else "否",
+                "有",
+                "√",
+                "否",
+                "制造业",
+            ]
+        )
     return result
 
 
@@ -63,13 +90,13 @@ def timed(label: str, func):
 
 
 def measure(path: Path, count: int) -> dict:
-    from ingest.contracts import get_contract
-    from ingest.database import connect
-    from ingest.discovery import LandingFile
-    from ingest.loading import copy_records
-    from ingest.normalise import parse_grid
-    from ingest.pipeline import evaluate
-    from ingest.readers import read_grid
+    from ingest.intake.contracts import get_contract
+    from ingest.intake.landing import LandingFile
+    from ingest.intake.normalise import parse_grid
+    from ingest.intake.readers import read_grid
+    from ingest.jobs.pipeline import evaluate
+    from ingest.warehouse.connection import connect
+    from ingest.warehouse.loading import copy_records
 
     contract = get_contract("org_coverage")
     data = path.read_bytes()
@@ -99,10 +126,10 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("SWDW_HOME", str(Path(tempfile.gettempdir()) / "swdw-benchmark"))
     os.environ.setdefault("SWDW_PII_KEY", "benchmark")
-    from ingest.database import bootstrap
+    from ingest.warehouse.connection import bootstrap
 
     bootstrap()
-    from ingest.validation import get_context
+    from ingest.quality.validation import get_context
 
     _, gx_load = timed("gx", get_context)  # import and context load, paid once per process
     workdir = Path(tempfile.mkdtemp(prefix="swdw-bench-"))
@@ -114,12 +141,19 @@ def main() -> int:
         writer(path, data)
         print(f"  ... measuring {path.name} ({path.stat().st_size / 1e6:.1f} MB)", file=sys.stderr, flush=True)
         t = measure(path, args.rows)
-        rate = lambda seconds: f"{args.rows / seconds:,.0f} r/s"
-        print(f"{suffix[1:]:6} {rate(t['parse']):>16} {rate(t['parse'] + t['load']):>15} "
-              f"{rate(t['evaluate'] + t['load']):>16} {rate(t['copy']):>12}")
-        print(f"{'':6} seconds: parse {t['parse']:.2f}, load {t['load']:.2f}, "
-              f"checks+GX {t['evaluate'] - t['parse']:.2f}, plain COPY {t['copy']:.2f}; "
-              f"pipeline/COPY time ratio {(t['evaluate'] + t['load']) / t['copy']:.1f}x")
+
+        def rate(seconds, rows=args.rows):
+            return f"{rows / seconds:,.0f} r/s"
+
+        print(
+            f"{suffix[1:]:6} {rate(t['parse']):>16} {rate(t['parse'] + t['load']):>15} "
+            f"{rate(t['evaluate'] + t['load']):>16} {rate(t['copy']):>12}"
+        )
+        print(
+            f"{'':6} seconds: parse {t['parse']:.2f}, load {t['load']:.2f}, "
+            f"checks+GX {t['evaluate'] - t['parse']:.2f}, plain COPY {t['copy']:.2f}; "
+            f"pipeline/COPY time ratio {(t['evaluate'] + t['load']) / t['copy']:.1f}x"
+        )
     return 0
 
 

@@ -10,7 +10,7 @@ The task graph is rendered from the pre-built manifest (``dbt parse`` at install
 parsing this file never runs dbt nor touches a database.
 
 The warehouse connection is the Airflow connection ``swdw_warehouse`` (production: set on
-every Airflow container; locally: AIRFLOW_CONN_SWDW_WAREHOUSE from ingest.orchestration). The
+every Airflow container; locally: AIRFLOW_CONN_SWDW_WAREHOUSE from ingest.airflow.local_runner). The
 dbt tasks use dbt_project/profiles.yml, the same profile as the `swdw` CLI, whose SWDW_PG_*
 variables are templated from that connection at run time (the password is masked in logs and
 rendered fields).
@@ -22,6 +22,7 @@ per parse; the manifest is local, so it is read as a plain Path. And rendering ~
 allocates many small objects, so the cyclic garbage collector runs over everything Airflow
 has loaded again and again; it is paused while the task group is rendered.
 """
+
 from __future__ import annotations
 
 import gc
@@ -34,7 +35,7 @@ from airflow.sdk import Asset, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode
 
-from ingest.airflow_notify import SwdwNotifier  # airflow.sdk only
+from ingest.airflow.callbacks import SwdwNotifier  # airflow.sdk only
 from ingest.config import DBT_PROJECT_DIR  # light module: paths and settings only
 
 RAW_ASSET = Asset("swdw://warehouse/raw")
@@ -44,9 +45,7 @@ DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 
 if not MANIFEST.exists():
     # shows up as this DAG's import error in the UI and in DagBag tests
-    raise FileNotFoundError(
-        f"{MANIFEST} is missing: run `make install` (it runs `dbt parse`) before loading the DAGs"
-    )
+    raise FileNotFoundError(f"{MANIFEST} is missing: run `make install` (it runs `dbt parse`) before loading the DAGs")
 
 # SWDW_PG_* is what dbt_project/profiles.yml reads; filled from the connection per task run
 WAREHOUSE_ENV = {
@@ -106,7 +105,7 @@ def swdw_build_marts():
 
         from airflow.sdk import Connection
 
-        from ingest.database import bootstrap, warehouse_dsn
+        from ingest.warehouse.connection import bootstrap, warehouse_dsn
 
         bootstrap()
         conn = Connection.get(CONN_ID)
@@ -126,7 +125,7 @@ def swdw_build_marts():
     @task
     def publish_docs() -> str:
         """dbt docs (catalog included) for analysts and auditors, under $SWDW_HOME/artifacts/dbt_docs."""
-        from ingest.transform import generate_docs
+        from ingest.jobs.transform import generate_docs
 
         target = generate_docs()
         print(f"dbt docs: {target / 'index.html'}")

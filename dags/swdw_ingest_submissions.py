@@ -10,16 +10,17 @@ recorded once and never loaded twice, so reruns and retries are safe.
 Retries: process_file retries with exponential backoff only for transient faults (warehouse
 unreachable, dropped connection); a file that fails validation is quarantined and its task
 succeeds (never retried); any other error fails the task at once
-(ingest.orchestration.process_file_task). A failed task alerts through the swdw notifier;
+(ingest.airflow.local_runner.process_file_task). A failed task alerts through the swdw notifier;
 publish alerts when files were quarantined, listing the reasons.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, dag, task
 
-from ingest.airflow_notify import SwdwNotifier  # airflow.sdk only
+from ingest.airflow.callbacks import SwdwNotifier  # airflow.sdk only
 
 RAW_ASSET = Asset("swdw://warehouse/raw")
 
@@ -49,9 +50,9 @@ def swdw_ingest_submissions():
     def discover() -> list[dict]:
         """Files in the landing zone that are not yet in the submission register."""
         try:
-            from ingest.pipeline import discover_pending
+            from ingest.jobs.pipeline import discover_pending
         except ImportError:  # pragma: no cover - older layout
-            from ingest.discovery import discover_pending
+            from ingest.intake.landing import discover_pending
 
         pending = list(discover_pending())
         print(f"{len(pending)} pending file(s) in the landing zone")
@@ -79,7 +80,7 @@ def swdw_ingest_submissions():
         """Parse, normalise, validate and load (or quarantine) one submission."""
         from airflow.sdk import get_current_context
 
-        from ingest.orchestration import process_file_task
+        from ingest.airflow.local_runner import process_file_task
 
         outcome = process_file_task(file)
         get_current_context()["swdw_outcome"] = outcome.get("status")
@@ -114,8 +115,10 @@ def swdw_ingest_submissions():
             "errors": sum(o.get("error_count") or 0 for o in results),
             "warnings": sum(o.get("warning_count") or 0 for o in results),
         }
-        print("ingest summary: " + ", ".join(
-            f"{k}={len(v) if k == 'loaded_submission_ids' else v}" for k, v in summary.items()))
+        print(
+            "ingest summary: "
+            + ", ".join(f"{k}={len(v) if k == 'loaded_submission_ids' else v}" for k, v in summary.items())
+        )
         quarantined = [o for o in results if o.get("status") == "quarantined"]
         if quarantined:
             from ingest.notify import notify, quarantine_lines

@@ -10,8 +10,9 @@ mart_submission_quality; skipped when nothing was loaded) -> report
 
 What reprocessing may and may not do to the register (no second register row for the same
 bytes, nothing loaded twice, quarantined -> loaded only after a clean re-validation, every
-attempt recorded in audit.reprocess_run) is documented in ingest/reprocess.py.
+attempt recorded in audit.reprocess_run) is documented in ingest/jobs/reprocess.py.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
-from ingest.airflow_notify import SwdwNotifier  # airflow.sdk only
+from ingest.airflow.callbacks import SwdwNotifier  # airflow.sdk only
 from ingest.config import SEEDS_DIR  # paths only
 
 with open(SEEDS_DIR / "departments.csv", encoding="utf-8") as _handle:  # a 7-line seed: microseconds
@@ -47,26 +48,46 @@ default_args = {
     tags=["swdw", "ingest", "reprocess"],
     doc_md=__doc__,
     params={
-        "department_code": Param(type="string", enum=DEPARTMENTS, title="报送单位 department",
-                                 description="department folder code (departments.csv)"),
+        "department_code": Param(
+            type="string",
+            enum=DEPARTMENTS,
+            title="报送单位 department",
+            description="department folder code (departments.csv)",
+        ),
         "submission_type": Param(type="string", enum=SUBMISSION_TYPES, title="报表类型 submission type"),
-        "report_period": Param(type="string", pattern=r"^\d{4}-(0[1-9]|1[0-2])$", title="统计期 report period",
-                               description="YYYY-MM, the month the submission reports for"),
-        "submission_id": Param(None, type=["null", "integer"], minimum=1, title="报送编号 submission id",
-                               description="optional: reprocess only this submission"),
+        "report_period": Param(
+            type="string",
+            pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+            title="统计期 report period",
+            description="YYYY-MM, the month the submission reports for",
+        ),
+        "submission_id": Param(
+            None,
+            type=["null", "integer"],
+            minimum=1,
+            title="报送编号 submission id",
+            description="optional: reprocess only this submission",
+        ),
     },
 )
 def swdw_reprocess():
     @task
     def reprocess(params=None, run_id=None) -> list[dict]:
-        """Re-validate from the kept original; load what is now accepted (ingest.reprocess)."""
+        """Re-validate from the kept original; load what is now accepted (ingest.jobs.reprocess)."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from ingest.reprocess import ReprocessError, reprocess as run
+        from ingest.jobs.reprocess import ReprocessError
+        from ingest.jobs.reprocess import reprocess as run
 
         try:
-            return run(params["department_code"], params["submission_type"], params["report_period"],
-                       params.get("submission_id"), requested_by="airflow:swdw_reprocess", airflow_run_id=run_id)
+            return run(
+                params["department_code"],
+                params["submission_type"],
+                params["report_period"],
+                params.get("submission_id"),
+                requested_by="airflow:swdw_reprocess",
+                airflow_run_id=run_id,
+            )
         except ReprocessError as exc:  # wrong parameters or altered evidence: a retry cannot help
             raise AirflowFailException(str(exc)) from exc
 
@@ -75,7 +96,8 @@ def swdw_reprocess():
         """dbt build of the affected models and their tests, when something was loaded."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from ingest.reprocess import dbt_selection, rebuild_marts as build
+        from ingest.jobs.reprocess import dbt_selection
+        from ingest.jobs.reprocess import rebuild_marts as build
 
         if not any(o["action"] == "loaded" for o in outcomes):
             raise AirflowSkipException("nothing was loaded: raw.* and the register are unchanged")
@@ -94,10 +116,15 @@ def swdw_reprocess():
         print(f"reprocess summary: {counts or 'nothing selected'}")
         flagged = [o for o in outcomes if o["action"] == "flagged"]
         if flagged:
-            notify("reprocess_flagged",
-                   f"{len(flagged)} 份已入库报送按现行规则不通过 / {len(flagged)} loaded submission(s) fail current rules",
-                   [f"#{o['submission_id']} {o['department_code']}/{o['submission_type']}/{o['file_name']}: "
-                    f"{o['reason']}" for o in flagged])
+            notify(
+                "reprocess_flagged",
+                f"{len(flagged)} 份已入库报送按现行规则不通过 / {len(flagged)} loaded submission(s) fail current rules",
+                [
+                    f"#{o['submission_id']} {o['department_code']}/{o['submission_type']}/{o['file_name']}: "
+                    f"{o['reason']}"
+                    for o in flagged
+                ],
+            )
         return counts
 
     outcomes = reprocess()

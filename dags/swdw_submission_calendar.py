@@ -4,18 +4,19 @@ Daily at 09:00 Beijing time (01:00 UTC). Each department owes each of its submis
 monthly (dbt seed reporting_calendar.csv), due on the 10th of the following month. The run
 checks the latest period whose due date has passed on its date, records every obligation's
 state (on_time, late, rejected, missing) in audit.lateness_check, and alerts the
-outstanding ones through the swdw notifier. Logic: ingest/reporting_calendar.py.
+outstanding ones through the swdw notifier. Logic: ingest/jobs/reporting_calendar.py.
 
 ``as_of`` (YYYY-MM-DD) overrides the run's date, e.g. to re-check a past day; by default it
 is the logical date in the city's time zone.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
-from ingest.airflow_notify import SwdwNotifier  # airflow.sdk only
+from ingest.airflow.callbacks import SwdwNotifier  # airflow.sdk only
 
 default_args = {
     "owner": "swdw-data-engineering",
@@ -38,8 +39,13 @@ default_args = {
     tags=["swdw", "calendar", "quality"],
     doc_md=__doc__,
     params={
-        "as_of": Param(None, type=["null", "string"], format="date", title="检查日期 as of",
-                       description="optional YYYY-MM-DD; default: the run's logical date (Asia/Shanghai)"),
+        "as_of": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="检查日期 as of",
+            description="optional YYYY-MM-DD; default: the run's logical date (Asia/Shanghai)",
+        ),
     },
 )
 def swdw_submission_calendar():
@@ -49,17 +55,19 @@ def swdw_submission_calendar():
         import datetime as dt
         from zoneinfo import ZoneInfo
 
-        from ingest.reporting_calendar import calendar_settings, check
+        from ingest.jobs.reporting_calendar import calendar_settings, check
 
         if params.get("as_of"):
             as_of = dt.date.fromisoformat(params["as_of"])
         else:
-            moment = logical_date or dt.datetime.now(dt.timezone.utc)
+            moment = logical_date or dt.datetime.now(dt.UTC)
             as_of = moment.astimezone(ZoneInfo(calendar_settings()[1])).date()
         owed = check(as_of, airflow_run_id=run_id)
         for o in owed:
-            print(f"  {o.period_month:%Y-%m} {o.department_code:9} {o.submission_type:16} {o.status:8} "
-                  f"due {o.due_date} days_late={o.days_late}")
+            print(
+                f"  {o.period_month:%Y-%m} {o.department_code:9} {o.submission_type:16} {o.status:8} "
+                f"due {o.due_date} days_late={o.days_late}"
+            )
         return [{"as_of": as_of.isoformat(), **o.to_dict()} for o in owed]
 
     @task
@@ -67,7 +75,7 @@ def swdw_submission_calendar():
         """Notify about outstanding reports (missing, or only quarantined files)."""
         import datetime as dt
 
-        from ingest.reporting_calendar import Obligation, alert
+        from ingest.jobs.reporting_calendar import Obligation, alert
 
         if not checked:
             return None
@@ -77,8 +85,9 @@ def swdw_submission_calendar():
             fields = {k: v for k, v in row.items() if k != "as_of"}
             fields["period_month"] = dt.date.fromisoformat(fields["period_month"])
             fields["due_date"] = dt.date.fromisoformat(fields["due_date"])
-            fields["first_accepted_at"] = (dt.datetime.fromisoformat(fields["first_accepted_at"])
-                                           if fields["first_accepted_at"] else None)
+            fields["first_accepted_at"] = (
+                dt.datetime.fromisoformat(fields["first_accepted_at"]) if fields["first_accepted_at"] else None
+            )
             owed.append(Obligation(**fields))
         return alert(as_of, owed)
 

@@ -2,7 +2,7 @@
 # First start of the postgres container only (docker-entrypoint-initdb.d): the Airflow
 # metadata database, the warehouse and Metabase's application database, each with its own
 # owner; the BI login that Metabase uses. Passwords come from the environment, never the repo.
-# Warehouse schemas, group roles and grants are created by `ingest.database.bootstrap()`
+# Warehouse schemas, group roles and grants are created by `ingest.warehouse.connection.bootstrap()`
 # (airflow-init runs it), so the owner swdw may create roles; swdw_bi is created here as a
 # LOGIN role and bootstrap leaves it as it is.
 set -euo pipefail

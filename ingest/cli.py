@@ -1,4 +1,5 @@
 """The `swdw` command (DESIGN §8). Thin: every subcommand calls one function of the package."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,21 +7,21 @@ import sys
 
 
 def _cmd_dsn(args) -> int:
-    from .database import warehouse_dsn
+    from ingest.warehouse.connection import warehouse_dsn
 
     print(warehouse_dsn())
     return 0
 
 
 def _cmd_stop(args) -> int:
-    from .database import stop_embedded
+    from ingest.warehouse.connection import stop_embedded
 
     print("embedded PostgreSQL stopped" if stop_embedded() else "nothing to stop")
     return 0
 
 
 def _cmd_sample(args) -> int:
-    from .sample import write_samples
+    from ingest.samples import write_samples
 
     written = write_samples(args.out, scale=args.scale)
     print(f"wrote {len(written)} sample submissions under {args.out}")
@@ -28,7 +29,7 @@ def _cmd_sample(args) -> int:
 
 
 def _cmd_ingest(args) -> int:
-    from .pipeline import ingest_landing, print_outcomes
+    from ingest.jobs.pipeline import ingest_landing, print_outcomes
 
     outcomes = ingest_landing(trigger="cli")
     print_outcomes(outcomes)
@@ -36,7 +37,7 @@ def _cmd_ingest(args) -> int:
 
 
 def _cmd_build(args) -> int:
-    from .transform import dbt_build, generate_docs
+    from ingest.jobs.transform import dbt_build, generate_docs
 
     if not dbt_build():
         return 1
@@ -49,14 +50,14 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_status(args) -> int:
-    from .register import print_register
+    from ingest.warehouse.register import print_register
 
     print_register(limit=args.limit, status=args.status)
     return 0
 
 
 def _cmd_summary(args) -> int:
-    from .summary import print_summary
+    from ingest.jobs.summary import print_summary
 
     print_summary()
     return 0
@@ -74,8 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="dbt build of staging, intermediate and marts").set_defaults(func=_cmd_build)
     status = sub.add_parser("status", help="the submission register, newest first")
     status.add_argument("--limit", type=int, default=50)
-    status.add_argument("--status", choices=["received", "validating", "loaded", "quarantined", "superseded"],
-                        help="only submissions in this state")
+    status.add_argument(
+        "--status",
+        choices=["received", "validating", "loaded", "quarantined", "superseded"],
+        help="only submissions in this state",
+    )
     status.set_defaults(func=_cmd_status)
     sample = sub.add_parser("sample", help="write realistic messy sample submissions")
     sample.add_argument("--out", required=True)

@@ -1,4 +1,5 @@
 """Runtime configuration from the environment (DESIGN §3)."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 The process is killed with SIGKILL at that point, as a power cut or an OOM kill would,
 so no cleanup handler runs.
 """
+
 from __future__ import annotations
 
 import os

@@ -25,6 +25,7 @@ This module does not need Airflow: outside a task (the ``swdw`` CLI) the two con
 are read straight from ``AIRFLOW_CONN_SWDW_SMTP`` / ``AIRFLOW_CONN_SWDW_WEBHOOK`` (URI or
 JSON, Airflow's formats).
 """
+
 from __future__ import annotations
 
 import json
@@ -62,18 +63,28 @@ def _from_env(conn_id: str) -> ConnectionInfo | None:
         extra = data.get("extra") or {}
         if isinstance(extra, str):
             extra = json.loads(extra) if extra.strip() else {}
-        return ConnectionInfo(conn_type=data.get("conn_type", ""), host=data.get("host"),
-                              port=int(data["port"]) if data.get("port") else None,
-                              login=data.get("login"), password=data.get("password"),
-                              schema=data.get("schema"), extra=dict(extra))
+        return ConnectionInfo(
+            conn_type=data.get("conn_type", ""),
+            host=data.get("host"),
+            port=int(data["port"]) if data.get("port") else None,
+            login=data.get("login"),
+            password=data.get("password"),
+            schema=data.get("schema"),
+            extra=dict(extra),
+        )
     parts = urlsplit(value)
     extra = dict(parse_qsl(parts.query, keep_blank_values=True))
     if "__extra__" in extra:
         extra = json.loads(extra["__extra__"])
-    return ConnectionInfo(conn_type=parts.scheme.replace("-", "_"), host=unquote(parts.hostname or "") or None,
-                          port=parts.port, login=unquote(parts.username) if parts.username else None,
-                          password=unquote(parts.password) if parts.password else None,
-                          schema=unquote(parts.path.lstrip("/")) or None, extra=extra)
+    return ConnectionInfo(
+        conn_type=parts.scheme.replace("-", "_"),
+        host=unquote(parts.hostname or "") or None,
+        port=parts.port,
+        login=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        schema=unquote(parts.path.lstrip("/")) or None,
+        extra=extra,
+    )
 
 
 def _from_airflow(conn_id: str) -> ConnectionInfo | None:
@@ -89,8 +100,15 @@ def _from_airflow(conn_id: str) -> ConnectionInfo | None:
         conn = Connection.get(conn_id)
     except Exception:  # not defined (AirflowNotFoundException) or unreadable
         return None
-    return ConnectionInfo(conn_type=conn.conn_type or "", host=conn.host, port=conn.port, login=conn.login,
-                          password=conn.password, schema=conn.schema, extra=dict(conn.extra_dejson or {}))
+    return ConnectionInfo(
+        conn_type=conn.conn_type or "",
+        host=conn.host,
+        port=conn.port,
+        login=conn.login,
+        password=conn.password,
+        schema=conn.schema,
+        extra=dict(conn.extra_dejson or {}),
+    )
 
 
 def connection(conn_id: str) -> ConnectionInfo | None:
@@ -129,16 +147,18 @@ def send_webhook(conn: ConnectionInfo, payload: dict) -> None:
             scheme, host = host.split("://", 1)
         port = f":{conn.port}" if conn.port else ""
         path = f"/{conn.schema}" if conn.schema else ""
-        query = "&".join(f"{k}={v}" for k, v in conn.extra.items()
-                         if k not in ("url", "headers", "timeout") and isinstance(v, str))
+        query = "&".join(
+            f"{k}={v}" for k, v in conn.extra.items() if k not in ("url", "headers", "timeout") and isinstance(v, str)
+        )
         url = f"{scheme}://{host}{port}{path}" + (f"?{query}" if query else "")
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "swdw-notify"}
     headers.update(conn.extra.get("headers") or {})
     if conn.login:
         token = base64.b64encode(f"{conn.login}:{conn.password or ''}".encode()).decode()
         headers["Authorization"] = f"Basic {token}"
-    request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False, default=str).encode(),
-                                     headers=headers, method="POST")
+    request = urllib.request.Request(
+        url, data=json.dumps(payload, ensure_ascii=False, default=str).encode(), headers=headers, method="POST"
+    )
     timeout = float(conn.extra.get("timeout") or WEBHOOK_TIMEOUT)
     with urllib.request.urlopen(request, timeout=timeout) as response:
         if response.status >= 300:
@@ -169,8 +189,14 @@ def send_email(conn: ConnectionInfo, subject: str, body: str) -> None:
         client.send_message(message)
 
 
-def notify(event: str, subject: str, lines: list[str] | None = None, details: dict | None = None,
-           *, level: int = logging.WARNING) -> dict:
+def notify(
+    event: str,
+    subject: str,
+    lines: list[str] | None = None,
+    details: dict | None = None,
+    *,
+    level: int = logging.WARNING,
+) -> dict:
     """Log the alert, then send it through every configured channel; returns what happened."""
     lines = [str(line) for line in (lines or [])]
     subject = f"[swdw] {subject}"
@@ -178,10 +204,18 @@ def notify(event: str, subject: str, lines: list[str] | None = None, details: di
     log.log(level, "%s", text)
     print(f"swdw notify ({event}): {text}", flush=True)  # the task log, whatever the log config
     result = {"event": event, "logged": True}
-    payload = {"source": "swdw", "event": event, "subject": subject, "text": text, "lines": lines,
-               "details": details or {}}
-    channels = ((WEBHOOK_CONN_ID, lambda c: send_webhook(c, payload)),
-                (SMTP_CONN_ID, lambda c: send_email(c, subject, text)))
+    payload = {
+        "source": "swdw",
+        "event": event,
+        "subject": subject,
+        "text": text,
+        "lines": lines,
+        "details": details or {},
+    }
+    channels = (
+        (WEBHOOK_CONN_ID, lambda c: send_webhook(c, payload)),
+        (SMTP_CONN_ID, lambda c: send_email(c, subject, text)),
+    )
     for conn_id, send in channels:
         conn = connection(conn_id)
         if conn is None:
@@ -202,5 +236,6 @@ def quarantine_lines(outcomes: list[dict]) -> list[str]:
     return [
         f"#{o.get('submission_id')} {o.get('department_code')}/{o.get('submission_type')}/{o.get('file_name')}: "
         f"{o.get('reason') or 'rejected'}" + (f" (feedback: {o['feedback_path']})" if o.get("feedback_path") else "")
-        for o in outcomes if o.get("status") == "quarantined"
+        for o in outcomes
+        if o.get("status") == "quarantined"
     ]

@@ -1,4 +1,5 @@
 """Fixture files built by the tests themselves: small, valid by default, broken on purpose."""
+
 from __future__ import annotations
 
 import csv
@@ -6,10 +7,21 @@ import io
 import os
 from pathlib import Path
 
-from ingest.checks import credit_check_character
+from ingest.quality.checks import credit_check_character
 
-ORG_HEADER = ["统计期", "统一社会信用代码", "单位名称", "单位类型", "所属区县", "从业人员数", "党员人数",
-              "党组织组建方式", "是否建立工会", "是否建立团组织", "是否建立妇联组织"]
+ORG_HEADER = [
+    "统计期",
+    "统一社会信用代码",
+    "单位名称",
+    "单位类型",
+    "所属区县",
+    "从业人员数",
+    "党员人数",
+    "党组织组建方式",
+    "是否建立工会",
+    "是否建立团组织",
+    "是否建立妇联组织",
+]
 
 
 def credit_code(n: int) -> str:

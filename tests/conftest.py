@@ -1,17 +1,13 @@
 """Shared fixtures: one embedded PostgreSQL for the whole session, under a temporary SWDW_HOME."""
+
 from __future__ import annotations
 
 import os
-import subprocess
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +18,7 @@ def swdw_home() -> Path:
     os.environ["SWDW_PII_KEY"] = "test-pii-key"
     os.environ.pop("SWDW_WAREHOUSE_DSN", None)
     yield home
-    from ingest.database import stop_embedded
+    from ingest.warehouse.connection import stop_embedded
 
     stop_embedded()
     shutil.rmtree(home, ignore_errors=True)
@@ -30,7 +26,7 @@ def swdw_home() -> Path:
 
 @pytest.fixture(scope="session")
 def warehouse(swdw_home) -> str:
-    from ingest.database import bootstrap, warehouse_dsn
+    from ingest.warehouse.connection import bootstrap, warehouse_dsn
 
     dsn = warehouse_dsn()
     bootstrap()
@@ -42,7 +38,7 @@ def clean_warehouse(warehouse, tmp_path, monkeypatch) -> str:
     """An empty warehouse and a fresh landing zone for one test."""
     import psycopg
 
-    from ingest.database import bootstrap
+    from ingest.warehouse.connection import bootstrap
 
     with psycopg.connect(warehouse, autocommit=True) as conn:
         conn.execute("drop schema if exists raw, audit, staging, intermediate, marts cascade")
@@ -51,16 +47,3 @@ def clean_warehouse(warehouse, tmp_path, monkeypatch) -> str:
     landing.mkdir()
     monkeypatch.setenv("SWDW_LANDING_DIR", str(landing))
     return warehouse
-
-
-def query(dsn: str, sql: str, params=()) -> list[tuple]:
-    import psycopg
-
-    with psycopg.connect(dsn) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def run_cli(*args: str, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
-    """The real `swdw` entry point in a subprocess, as a user runs it."""
-    return subprocess.run([str(VENV_BIN / "swdw"), *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=timeout, cwd=REPO)

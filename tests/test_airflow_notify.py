@@ -3,49 +3,17 @@
 The webhook is a real HTTP server on 127.0.0.1 (random port) that records what it receives
 and stops itself after a bounded time, whatever happens to the test.
 """
+
 from __future__ import annotations
 
 import json
 import threading
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from ingest import notify
 
-MAX_SERVER_SECONDS = 600
-
-
-@contextmanager
-def webhook_server(status: int = 200):
-    """Yields (url, received): every POST body (parsed JSON) is appended to ``received``."""
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server API
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            received.append({"path": self.path, "headers": dict(self.headers), "json": json.loads(body)})
-            self.send_response(status)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    watchdog = threading.Timer(MAX_SERVER_SECONDS, server.shutdown)  # bounded even if the test hangs
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/swdw", received
-    finally:
-        watchdog.cancel()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+from .helpers import webhook_server
 
 
 @pytest.fixture(autouse=True)
@@ -56,8 +24,12 @@ def _no_channels(monkeypatch):
 
 def test_logs_only_when_nothing_is_configured(caplog, capsys):
     result = notify.notify("quarantine", "1 submission quarantined", ["#7 duji/org_coverage/x.csv: bad"])
-    assert result == {"event": "quarantine", "logged": True, "swdw_webhook": "not configured",
-                      "swdw_smtp": "not configured"}
+    assert result == {
+        "event": "quarantine",
+        "logged": True,
+        "swdw_webhook": "not configured",
+        "swdw_smtp": "not configured",
+    }
     assert "#7 duji/org_coverage/x.csv: bad" in caplog.text
     assert "[swdw] 1 submission quarantined" in capsys.readouterr().out
 
@@ -65,8 +37,9 @@ def test_logs_only_when_nothing_is_configured(caplog, capsys):
 def test_posts_json_to_the_webhook_connection(monkeypatch):
     with webhook_server() as (url, received):
         monkeypatch.setenv("AIRFLOW_CONN_SWDW_WEBHOOK", url.replace("http://", "http://bot:s3cret@"))
-        result = notify.notify("lateness", "2 report(s) overdue", ["duji suggestion: missing", "相山 缺报"],
-                               {"period_month": "2024-12-01"})
+        result = notify.notify(
+            "lateness", "2 report(s) overdue", ["duji suggestion: missing", "相山 缺报"], {"period_month": "2024-12-01"}
+        )
     assert result["swdw_webhook"] == "sent"
     assert len(received) == 1
     body = received[0]["json"]
@@ -89,14 +62,23 @@ def test_delivery_failure_is_reported_not_raised(monkeypatch):
 
 
 def test_smtp_connection_from_uri_and_json(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_SWDW_SMTP",
-                       "smtp://mailer:p%40ss@mail.example.invalid:587?from=swdw%40example.org&to=a%40x.org,b%40y.org")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SWDW_SMTP",
+        "smtp://mailer:p%40ss@mail.example.invalid:587?from=swdw%40example.org&to=a%40x.org,b%40y.org",
+    )
     conn = notify.connection("swdw_smtp")
-    assert (conn.conn_type, conn.host, conn.port, conn.login, conn.password) == \
-        ("smtp", "mail.example.invalid", 587, "mailer", "p@ss")
+    assert (conn.conn_type, conn.host, conn.port, conn.login, conn.password) == (
+        "smtp",
+        "mail.example.invalid",
+        587,
+        "mailer",
+        "p@ss",
+    )
     assert conn.extra == {"from": "swdw@example.org", "to": "a@x.org,b@y.org"}
-    monkeypatch.setenv("AIRFLOW_CONN_SWDW_SMTP", json.dumps(
-        {"conn_type": "smtp", "host": "mail.example.invalid", "port": 25, "extra": {"to": "ops@x.org"}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SWDW_SMTP",
+        json.dumps({"conn_type": "smtp", "host": "mail.example.invalid", "port": 25, "extra": {"to": "ops@x.org"}}),
+    )
     assert notify.connection("swdw_smtp").extra == {"to": "ops@x.org"}
     monkeypatch.setenv("AIRFLOW_CONN_SWDW_SMTP", "")
     assert notify.connection("swdw_smtp") is None
@@ -139,7 +121,9 @@ def test_smtp_delivery_to_a_local_server(monkeypatch):
     thread.start()
     try:
         port = server.server_address[1]
-        monkeypatch.setenv("AIRFLOW_CONN_SWDW_SMTP", f"smtp://127.0.0.1:{port}?to=ops%40example.org&from=swdw%40example.org")
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_SWDW_SMTP", f"smtp://127.0.0.1:{port}?to=ops%40example.org&from=swdw%40example.org"
+        )
         result = notify.notify("quarantine", "1 submission quarantined", ["#7 bad file"])
     finally:
         server.shutdown()

@@ -1,7 +1,7 @@
 import pytest
 
-from ingest.checks import credit_check_character, credit_code_valid, id_number_valid, phone_valid
-from ingest.pii import keyed_hash, mask_phone, mask_text
+from ingest.intake.pii import keyed_hash, mask_phone, mask_text
+from ingest.quality.checks import credit_check_character, credit_code_valid, id_number_valid, phone_valid
 
 
 def test_credit_code_check_character():
@@ -22,8 +22,9 @@ def test_id_number_check_character():
     assert not id_number_valid("110105194912310021")
 
 
-@pytest.mark.parametrize("phone,ok", [("13812345678", True), ("0561-3051234", True),
-                                      ("1381234567", False), ("12345", False)])
+@pytest.mark.parametrize(
+    "phone,ok", [("13812345678", True), ("0561-3051234", True), ("1381234567", False), ("12345", False)]
+)
 def test_phone_formats(phone, ok):
     assert phone_valid(phone) is ok
 

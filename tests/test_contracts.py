@@ -1,10 +1,11 @@
 """The contracts are the one source: committed GX suites and the enum seed must agree with them."""
+
 import json
 
 from ingest.config import EXPECTATIONS_DIR
-from ingest.contracts import all_contracts
-from ingest.reference import ENUM_SEED, enum_seed_csv
-from ingest.validation import expectation_specs, spec_key
+from ingest.intake.contracts import all_contracts
+from ingest.intake.reference import ENUM_SEED, enum_seed_csv
+from ingest.quality.validation import expectation_specs, spec_key
 
 
 def _suite(name: str) -> list[dict]:
@@ -15,7 +16,9 @@ def _suite(name: str) -> list[dict]:
 def test_committed_suites_match_the_contracts():
     for name, contract in all_contracts().items():
         wanted = sorted(map(spec_key, expectation_specs(contract)))
-        assert sorted(map(spec_key, _suite(name))) == wanted, f"run `python -m ingest.validation` to regenerate {name}"
+        assert sorted(map(spec_key, _suite(name))) == wanted, (
+            f"run `python -m ingest.quality.validation` to regenerate {name}"
+        )
 
 
 def test_every_required_and_enum_column_and_every_rule_is_covered_by_the_suite():
@@ -46,7 +49,7 @@ def test_no_personal_column_is_handed_to_gx():
 
 
 def test_enum_seed_matches_the_contracts():
-    assert ENUM_SEED.read_text(encoding="utf-8") == enum_seed_csv(), "run ingest.reference.write_enum_seed()"
+    assert ENUM_SEED.read_text(encoding="utf-8") == enum_seed_csv(), "run ingest.intake.reference.write_enum_seed()"
 
 
 def test_every_enum_has_a_chinese_label():

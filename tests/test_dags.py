@@ -2,9 +2,10 @@
 the two DAGs are wired through the same Asset; docker-compose.yml is a valid Compose file.
 
 Airflow reads its configuration at import, so the DagBag is loaded in a subprocess with the
-environment of ingest.orchestration.airflow_env() (SQLite metadata under $SWDW_HOME/airflow,
+environment of ingest.airflow.local_runner.airflow_env() (SQLite metadata under $SWDW_HOME/airflow,
 no examples, no telemetry); it never starts the warehouse.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from ingest.airflow.local_runner import DAGS_FOLDER, airflow_env
 from ingest.config import DBT_PROJECT_DIR, REPO_ROOT
-from ingest.orchestration import DAGS_FOLDER, airflow_env
 
 MAX_PARSE_SECONDS = 2.0
 DAG_IDS = {"swdw_ingest_submissions", "swdw_build_marts", "swdw_reprocess", "swdw_submission_calendar"}
@@ -92,8 +93,9 @@ def env(tmp_path_factory) -> dict[str, str]:
 def manifest() -> Path:
     """The build DAG renders from dbt_project/target/manifest.json (`make install` writes it)."""
     if not MANIFEST.exists():
-        result = subprocess.run([sys.executable, "-m", "ingest.transform", "parse"], cwd=REPO_ROOT,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "ingest.jobs.transform", "parse"], cwd=REPO_ROOT, capture_output=True, text=True
+        )
         assert result.returncode == 0, f"dbt parse failed:\n{result.stdout}\n{result.stderr}"
     return MANIFEST
 
@@ -101,10 +103,16 @@ def manifest() -> Path:
 @pytest.fixture(scope="module")
 def report(env, manifest) -> dict:
     warmup = Path(env["SWDW_HOME"]) / "warmup_dag.py"
-    result = subprocess.run([sys.executable, "-c", _PROBE, str(DAGS_FOLDER), str(warmup)], env=env, cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(DAGS_FOLDER), str(warmup)],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, f"DagBag probe failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    line = next(l for l in result.stdout.splitlines() if l.startswith("@@REPORT@@"))
+    line = next(row for row in result.stdout.splitlines() if row.startswith("@@REPORT@@"))
     return json.loads(line.removeprefix("@@REPORT@@"))
 
 
@@ -150,11 +158,11 @@ def test_dag_hygiene(report):
         for task_id, task in dag["tasks"].items():
             assert task["owner"] and task["owner"] != "airflow", f"{dag_id}.{task_id}: no owner"
             # the watcher that turns a run red on purpose is the one task that must not retry
-            assert task["retries"] >= 1 or task_id == "fail_if_any_file_failed", \
-                f"{dag_id}.{task_id}: retries < 1"
+            assert task["retries"] >= 1 or task_id == "fail_if_any_file_failed", f"{dag_id}.{task_id}: retries < 1"
             # every task alerts when it fails for good (the deliberate watcher excepted)
-            assert task["on_failure_callback"] or task_id == "fail_if_any_file_failed", \
+            assert task["on_failure_callback"] or task_id == "fail_if_any_file_failed", (
                 f"{dag_id}.{task_id}: no on_failure_callback"
+            )
 
 
 def test_process_file_retries_transient_faults_with_backoff(report):
@@ -180,11 +188,18 @@ def test_calendar_dag_runs_daily(report):
 
 
 def test_dag_files_import_nothing_heavy_at_top_level():
-    heavy = ("pandas", "great_expectations", "dbt.", "ingest.pipeline", "ingest.database",
-             "ingest.transform", "psycopg")
+    heavy = (
+        "pandas",
+        "great_expectations",
+        "dbt.",
+        "ingest.jobs.pipeline",
+        "ingest.warehouse.connection",
+        "ingest.jobs.transform",
+        "psycopg",
+    )
     for path in DAGS_FOLDER.glob("*.py"):
-        top_level = [l for l in path.read_text().splitlines() if l.startswith(("import ", "from "))]
-        offenders = [l for l in top_level if any(h in l for h in heavy)]
+        top_level = [row for row in path.read_text().splitlines() if row.startswith(("import ", "from "))]
+        offenders = [row for row in top_level if any(h in row for h in heavy)]
         assert not offenders, f"{path.name} imports heavy modules at top level: {offenders}"
 
 
@@ -220,7 +235,9 @@ def test_build_dag_runs_dbt_seeds_models_and_docs(report, manifest):
     # every dbt task waits for prepare_warehouse (directly or through its upstream dbt tasks)
     roots = [t for t in dbt_tasks if not [u for u in tasks[t]["upstream"] if u.startswith("dbt.")]]
     assert roots and all("prepare_warehouse" in tasks[t]["upstream"] for t in roots)
-    assert set(tasks["publish_docs"]["upstream"]) and all(u.startswith("dbt.") for u in tasks["publish_docs"]["upstream"])
+    assert set(tasks["publish_docs"]["upstream"]) and all(
+        u.startswith("dbt.") for u in tasks["publish_docs"]["upstream"]
+    )
 
 
 def _compose_command() -> list[str] | None:
@@ -242,13 +259,17 @@ def test_docker_compose_config_is_valid():
     env_file = REPO_ROOT / "docker" / ".env.example"
     result = subprocess.run(
         [*command, "-f", str(REPO_ROOT / "docker-compose.yml"), "--env-file", str(env_file), "config", "-q"],
-        cwd=REPO_ROOT, capture_output=True, text=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     # secrets are required variables: without them compose must refuse
     bare = subprocess.run(
         [*command, "-f", str(REPO_ROOT / "docker-compose.yml"), "--env-file", "/dev/null", "config", "-q"],
-        cwd=REPO_ROOT, capture_output=True, text=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
     )
     assert bare.returncode != 0
 
@@ -258,8 +279,17 @@ def test_docker_compose_shape():
 
     compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    expected = {"postgres", "redis", "airflow-init", "airflow-apiserver", "airflow-scheduler",
-                "airflow-dag-processor", "airflow-triggerer", "airflow-worker", "metabase"}
+    expected = {
+        "postgres",
+        "redis",
+        "airflow-init",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "airflow-worker",
+        "metabase",
+    }
     assert expected <= set(services)
     for name in expected - {"airflow-init"}:
         assert "healthcheck" in services[name], f"{name}: no healthcheck"

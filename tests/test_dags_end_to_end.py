@@ -1,14 +1,14 @@
 """The real DAGs through `airflow dags test`: ingest a landing zone, then build the marts."""
+
 import os
 import shutil
 import subprocess
 import sys
 
-from ingest import sample
-from ingest.orchestration import airflow_env
+from ingest import samples as sample
+from ingest.airflow.local_runner import airflow_env
 
-from .conftest import REPO, query
-from .test_airflow_notify import webhook_server
+from .helpers import REPO, query, webhook_server
 
 
 def test_ingest_then_build_through_airflow(warehouse, tmp_path):
@@ -27,10 +27,17 @@ def test_ingest_then_build_through_airflow(warehouse, tmp_path):
     files = sorted(p for p in landing.rglob("*") if p.is_file())
 
     with webhook_server() as (url, received):
-        env = airflow_env({**os.environ, "SWDW_LANDING_DIR": str(landing), "AIRFLOW_CONN_SWDW_WEBHOOK": url},
-                          warehouse=True)
-        result = subprocess.run([sys.executable, "-m", "ingest.orchestration"], env=env, cwd=REPO,
-                                capture_output=True, text=True, timeout=1800)
+        env = airflow_env(
+            {**os.environ, "SWDW_LANDING_DIR": str(landing), "AIRFLOW_CONN_SWDW_WEBHOOK": url}, warehouse=True
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "ingest.airflow.local_runner"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     # publish alerted the quarantine (one alert, naming the file and why); nothing failed
     alerts = [r["json"] for r in received]

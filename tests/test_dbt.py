@@ -1,4 +1,5 @@
 """The dbt project: sqlfluff-clean SQL, documented models, and incremental builds that equal a full refresh."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,26 +12,42 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, VENV_BIN, query
+from .helpers import REPO, VENV_BIN, query
 
 DBT_DIR = REPO / "dbt_project"
-MARTS = ("mart_coverage", "mart_service_counts", "mart_petition_conversion", "mart_submission_quality",
-         "dim_district", "dim_department")
+MARTS = (
+    "mart_coverage",
+    "mart_service_counts",
+    "mart_petition_conversion",
+    "mart_submission_quality",
+    "dim_district",
+    "dim_department",
+)
 INCREMENTAL = ("intermediate", "int_service_activity")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_models_and_tests_are_sqlfluff_clean():
-    result = subprocess.run([str(VENV_BIN / "sqlfluff"), "lint", "dbt_project/models"],
-                            capture_output=True, text=True, cwd=REPO, timeout=600)
+    result = subprocess.run(
+        [str(VENV_BIN / "sqlfluff"), "lint", "dbt_project/models"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
 
 
 @pytest.fixture(scope="module")
 def manifest() -> dict:
     """dbt parse needs no database (it runs at install time)."""
-    result = subprocess.run([str(VENV_BIN / "python"), "-m", "ingest.transform", "parse"],
-                            capture_output=True, text=True, cwd=REPO, timeout=600)
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "ingest.jobs.transform", "parse"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return json.loads((DBT_DIR / "target" / "manifest.json").read_text())
 
@@ -44,8 +61,13 @@ def test_every_model_seed_and_column_is_described(manifest):
     nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
     assert {n["name"] for n in nodes} >= {*MARTS, "int_service_activity", "int_suggestion_status_history"}
     undocumented = [n["name"] for n in nodes if not _described(n["description"])]
-    undocumented += [f"{n['name']}.{c}" for n in nodes if n["resource_type"] == "model"
-                     for c, column in n["columns"].items() if not _described(column["description"])]
+    undocumented += [
+        f"{n['name']}.{c}"
+        for n in nodes
+        if n["resource_type"] == "model"
+        for c, column in n["columns"].items()
+        if not _described(column["description"])
+    ]
     assert not undocumented
 
 
@@ -69,21 +91,28 @@ def test_exposures_cover_the_four_dashboards(manifest):
 
 
 def test_unit_tests_cover_coverage_new_party_orgs_conversion_and_incremental(manifest):
-    tested = {u["model"] if isinstance(u.get("model"), str) else u["name"]
-              for u in manifest.get("unit_tests", {}).values()}
+    tested = {
+        u["model"] if isinstance(u.get("model"), str) else u["name"] for u in manifest.get("unit_tests", {}).values()
+    }
     tested = {t.split(".")[-1] for t in tested}
-    assert {"mart_coverage", "int_org_coverage_history", "mart_petition_conversion",
-            "int_service_activity", "int_suggestion_status_history"} <= tested
+    assert {
+        "mart_coverage",
+        "int_org_coverage_history",
+        "mart_petition_conversion",
+        "int_service_activity",
+        "int_suggestion_status_history",
+    } <= tested
 
 
 # ---------------------------------------------------------------------------------------
 # incremental correctness on the sample
 # ---------------------------------------------------------------------------------------
 
+
 def hold_back_last_month(landing: Path, held: Path) -> list[Path]:
     """Move the files that landed in the latest arrival month out of the landing zone."""
     files = [p for p in landing.rglob("*") if p.is_file()]
-    latest = max(dt.datetime.fromtimestamp(p.stat().st_mtime, dt.timezone.utc) for p in files)
+    latest = max(dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC) for p in files)
     cutoff = latest.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp()
     moved = []
     for path in files:
@@ -119,19 +148,22 @@ def _copy_relations(dsn: str, schema: str) -> None:
 def _differences(dsn: str, schema: str, source_schema: str, name: str) -> tuple[int, int, int]:
     """(rows, rows only in the copy, rows only in the current relation), EXCEPT ALL both ways."""
     copy, current = f"{schema}.{name}", f"{source_schema}.{name}"
-    [(rows, only_copy, only_current)] = query(dsn, f"""
+    [(rows, only_copy, only_current)] = query(
+        dsn,
+        f"""
         select (select count(*) from {current}),
                (select count(*) from (select * from {copy} except all select * from {current}) as d),
-               (select count(*) from (select * from {current} except all select * from {copy}) as d)""")
+               (select count(*) from (select * from {current} except all select * from {copy}) as d)""",
+    )
     return rows, only_copy, only_current
 
 
 def test_incremental_build_equals_full_refresh(clean_warehouse, tmp_path):
     import psycopg
 
-    from ingest import sample
-    from ingest.pipeline import ingest_landing
-    from ingest.transform import dbt_build
+    from ingest import samples as sample
+    from ingest.jobs.pipeline import ingest_landing
+    from ingest.jobs.transform import dbt_build
 
     dsn = clean_warehouse
     landing = Path(os.environ["SWDW_LANDING_DIR"])
@@ -148,32 +180,47 @@ def test_incremental_build_equals_full_refresh(clean_warehouse, tmp_path):
     _copy_relations(dsn, "before_increment")
     with psycopg.connect(dsn, autocommit=True) as conn:
         # each row's version (xmin) before the increment: rewritten rows get a new one
-        conn.execute("create table before_increment.row_versions as select department_code, activity_id, "
-                     "xmin::text as row_version from intermediate.int_service_activity")
+        conn.execute(
+            "create table before_increment.row_versions as select department_code, activity_id, "
+            "xmin::text as row_version from intermediate.int_service_activity"
+        )
         watermark = conn.execute("select max(loaded_at) from intermediate.int_service_activity").fetchone()[0]
 
     # the last month arrives: ingest it and build incrementally
     release(held, landing)
     ingest_landing(trigger="test", progress=None)
     assert dbt_build(), "incremental dbt build failed"
-    new_keys = query(dsn, """
+    new_keys = query(
+        dsn,
+        """
         select count(distinct (s.department_code, r.activity_id))
         from raw.service_activity as r
         join audit.submission as s using (submission_id)
-        where r.loaded_at > %s and s.status in ('loaded', 'superseded')""", (watermark,))[0][0]
-    [(untouched, rewritten)] = query(dsn, """
+        where r.loaded_at > %s and s.status in ('loaded', 'superseded')""",
+        (watermark,),
+    )[0][0]
+    [(untouched, rewritten)] = query(
+        dsn,
+        """
         select count(*) filter (where held.row_version = current_rows.xmin::text),
                count(*) filter (where held.row_version is distinct from current_rows.xmin::text)
         from intermediate.int_service_activity as current_rows
-        left join before_increment.row_versions as held using (department_code, activity_id)""")
+        left join before_increment.row_versions as held using (department_code, activity_id)""",
+    )
     # only the activities the new month's rows touch were (re)written; the rest were left alone
     assert 0 < new_keys == rewritten
     assert 0 < untouched < before
     # a later version of an earlier activity replaced it (city_vol re-reports a Q3 activity in Q4)
-    assert query(dsn, """
+    assert (
+        query(
+            dsn,
+            """
         select count(*) from intermediate.int_service_activity as current_rows
         join before_increment.int_service_activity as earlier using (department_code, activity_id)
-        where current_rows.participants <> earlier.participants""")[0][0] >= 1
+        where current_rows.participants <> earlier.participants""",
+        )[0][0]
+        >= 1
+    )
 
     # the incremental result, then a full refresh over the same data: identical, row for row
     _copy_relations(dsn, "after_increment")
@@ -183,16 +230,25 @@ def test_incremental_build_equals_full_refresh(clean_warehouse, tmp_path):
         assert rows > 0, name
         assert (only_incremental, only_full) == (0, 0), f"{name}: incremental and full refresh differ"
     # and the new month did change the marts (the comparison is not vacuous)
-    changed = [name for source_schema, name in _relations()
-               if _differences(dsn, "before_increment", source_schema, name)[1:] != (0, 0)]
+    changed = [
+        name
+        for source_schema, name in _relations()
+        if _differences(dsn, "before_increment", source_schema, name)[1:] != (0, 0)
+    ]
     assert {"mart_service_counts", "mart_petition_conversion", "int_service_activity"} <= set(changed)
 
     # every column dbt built is documented (Chinese label — English description)
     manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text())
-    documented = {(n["schema"], n["alias"]): {c for c, col in n["columns"].items() if _described(col["description"])}
-                  for n in manifest["nodes"].values() if n["resource_type"] == "model"}
-    built = query(dsn, """
+    documented = {
+        (n["schema"], n["alias"]): {c for c, col in n["columns"].items() if _described(col["description"])}
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model"
+    }
+    built = query(
+        dsn,
+        """
         select table_schema, table_name, column_name from information_schema.columns
-        where table_schema in ('staging', 'intermediate', 'marts')""")
+        where table_schema in ('staging', 'intermediate', 'marts')""",
+    )
     missing = [f"{s}.{t}.{c}" for s, t, c in built if (s, t) in documented and c not in documented[(s, t)]]
     assert not missing

@@ -1,10 +1,11 @@
 """The product end to end: sample submissions → `swdw run` → headline figures from marts.*."""
+
 import pytest
 
-from ingest import sample
-from ingest.summary import headline_figures
+from ingest import samples as sample
+from ingest.jobs.summary import headline_figures
 
-from .conftest import query, run_cli
+from .helpers import query, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,11 @@ def test_headline_figures_come_out_of_the_marts(sample_run):
     assert float(party_rate) == sample.TARGET_PARTY_ORG_COVERAGE_PCT
     assert float(mass_rate) == sample.TARGET_MASS_ORG_AVG_COVERAGE_PCT
     year, received, converted = figures["suggestions"]
-    assert (year, received, converted) == (2024, sample.TARGET_SUGGESTIONS_RECEIVED,
-                                           sample.TARGET_SUGGESTIONS_CONVERTED)
+    assert (year, received, converted) == (
+        2024,
+        sample.TARGET_SUGGESTIONS_RECEIVED,
+        sample.TARGET_SUGGESTIONS_CONVERTED,
+    )
 
 
 def test_register_tells_what_happened(sample_run, warehouse):
@@ -50,8 +54,10 @@ def test_bi_role_reads_marts_only(sample_run, warehouse):
     import psycopg
 
     with psycopg.connect(warehouse, autocommit=True) as conn:
-        conn.execute("do $$ begin create role bi_probe login password 'probe' in role swdw_bi; "
-                     "exception when duplicate_object then null; end $$")
+        conn.execute(
+            "do $$ begin create role bi_probe login password 'probe' in role swdw_bi; "
+            "exception when duplicate_object then null; end $$"
+        )
     bi_dsn = warehouse.replace(warehouse.split("//")[1].split("@")[0], "bi_probe:probe")
     with psycopg.connect(bi_dsn) as conn:
         assert conn.execute("select count(*) from marts.mart_coverage").fetchone()[0] > 0
@@ -70,16 +76,22 @@ def test_rerun_is_idempotent(sample_run, warehouse, tmp_path):
 def test_no_clear_phone_or_id_number_in_any_table(sample_run, warehouse):
     mobile = r"(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)"
     id_number = r"(^|[^0-9A-Za-z])[0-9]{17}[0-9Xx]([^0-9A-Za-z]|$)"
-    columns = query(warehouse, """
+    columns = query(
+        warehouse,
+        """
         select table_schema, table_name, column_name from information_schema.columns
          where table_schema in ('raw', 'audit', 'staging', 'intermediate', 'marts')
            and data_type in ('text', 'character varying', 'jsonb')
-           and column_name not like '%%hash' and column_name not in ('sha256', 'credit_code')""")
+           and column_name not like '%%hash' and column_name not in ('sha256', 'credit_code')""",
+    )
     assert len(columns) > 20
     leaks = []
     for schema, table, column in columns:
-        hits = query(warehouse, f'select count(*) from {schema}."{table}" '
-                                f'where "{column}"::text ~ %s or "{column}"::text ~ %s', (mobile, id_number))
+        hits = query(
+            warehouse,
+            f'select count(*) from {schema}."{table}" where "{column}"::text ~ %s or "{column}"::text ~ %s',
+            (mobile, id_number),
+        )
         if hits[0][0]:
             leaks.append(f"{schema}.{table}.{column}: {hits[0][0]}")
     assert not leaks

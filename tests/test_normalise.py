@@ -2,10 +2,10 @@ import datetime as dt
 
 import pytest
 
-from ingest.contracts import get_contract
-from ingest.errors import SubmissionError
-from ingest.normalise import parse_grid
-from ingest.readers import decode_text, read_grid
+from ingest.intake.contracts import get_contract
+from ingest.intake.errors import SubmissionError
+from ingest.intake.normalise import parse_grid
+from ingest.intake.readers import decode_text, read_grid
 
 from .builders import ORG_HEADER, org_row, write_xlsx
 
@@ -13,8 +13,15 @@ ORG = get_contract("org_coverage")
 
 
 def test_title_rows_total_row_and_aliases(tmp_path):
-    rows = [["2024年12月相山区非公企业“两个覆盖”台账"], [], ["填报单位：相山区委社会工作部"],
-            ORG_HEADER, org_row(1), org_row(2, district="340603", union="无"), ["合计", "", "", "", "", 40, 6]]
+    rows = [
+        ["2024年12月相山区非公企业“两个覆盖”台账"],
+        [],
+        ["填报单位：相山区委社会工作部"],
+        ORG_HEADER,
+        org_row(1),
+        org_row(2, district="340603", union="无"),
+        ["合计", "", "", "", "", 40, 6],
+    ]
     path = write_xlsx(tmp_path / "a.xlsx", rows, merges=["A1:K1"])
     parsed = parse_grid(read_grid(path.read_bytes(), "a.xlsx"), ORG, "a.xlsx")
     assert parsed.header_row == 4
@@ -26,12 +33,25 @@ def test_title_rows_total_row_and_aliases(tmp_path):
 
 
 def test_two_level_merged_header(tmp_path):
-    top = ["统一社会信用代码", "单位名称", "单位类型", "所属区县", "从业人员数", "党员人数", "党组织组建方式",
-           "群团组织", None, None]
+    top = [
+        "统一社会信用代码",
+        "单位名称",
+        "单位类型",
+        "所属区县",
+        "从业人员数",
+        "党员人数",
+        "党组织组建方式",
+        "群团组织",
+        None,
+        None,
+    ]
     second = [None, None, None, None, None, None, None, "工会", "共青团", "妇联"]
     row = org_row(1)[1:]
-    path = write_xlsx(tmp_path / "2024年12月台账.xlsx", [top, second, row],
-                      merges=["A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:E2", "F1:F2", "G1:G2", "H1:J1"])
+    path = write_xlsx(
+        tmp_path / "2024年12月台账.xlsx",
+        [top, second, row],
+        merges=["A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:E2", "F1:F2", "G1:G2", "H1:J1"],
+    )
     parsed = parse_grid(read_grid(path.read_bytes(), path.name), ORG, path.name)
     assert not [f for f in parsed.findings if f.is_error]
     record = parsed.records[0]

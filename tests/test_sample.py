@@ -3,6 +3,7 @@
 The files are read back with small readers written here (csv/openpyxl/json), not with the
 project's parser, so a parser bug cannot hide a generator bug or the other way round.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,10 +19,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ingest import sample
-from ingest.contracts import all_contracts
-from ingest.reference import departments, district_lookup
-from ingest.checks import credit_code_valid, id_number_valid
+from ingest import samples as sample
+from ingest.intake.contracts import all_contracts
+from ingest.intake.reference import departments, district_lookup
+from ingest.quality.checks import credit_code_valid, id_number_valid
 
 TRUE_WORDS = {"是", "有", "已建", "√", "y", "1", "true"}
 FALSE_WORDS = {"否", "无", "未建", "×", "n", "0", "false"}
@@ -51,7 +52,7 @@ def grid_of(path: Path) -> list[list]:
         records = json.loads(text)
         header = list(dict.fromkeys(k for r in records for k in r))
         return [header] + [[r.get(h) for h in header] for r in records]
-    return [row for row in csv.reader(io.StringIO(text, newline=""))]
+    return list(csv.reader(io.StringIO(text, newline="")))
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -67,11 +68,12 @@ def read_table(path: Path, submission_type: str) -> tuple[list[str], list[dict]]
     contract = all_contracts()[submission_type]
     keys = {k: c.name for c in contract.columns for k in c.header_keys}
     grid = grid_of(path)
-    header_at = next(i for i, row in enumerate(grid[:6])
-                     if sum(header_key(v) in keys for v in row if v is not None) >= 3)
+    header_at = next(
+        i for i, row in enumerate(grid[:6]) if sum(header_key(v) in keys for v in row if v is not None) >= 3
+    )
     columns = [keys.get(header_key(v)) if v is not None else None for v in grid[header_at]]
     rows = []
-    for cells in grid[header_at + 1:]:
+    for cells in grid[header_at + 1 :]:
         first = next((norm(c) for c in cells if c not in (None, "")), None)
         if first is None or first.startswith(TOTAL_WORDS):
             continue
@@ -169,8 +171,11 @@ class Submission:
     def errors(self) -> list[str]:
         """Error-severity findings a correct pipeline must raise (a subset of the contract)."""
         contract = all_contracts()[self.submission_type]
-        found = [f"missing {c.name}" for c in contract.columns
-                 if c.required and c.name not in self.columns and not c.period_from_file_name]
+        found = [
+            f"missing {c.name}"
+            for c in contract.columns
+            if c.required and c.name not in self.columns and not c.period_from_file_name
+        ]
         dept = departments()[self.department]
         found += [f"district {r['district_code']}" for r in self.rows if not dept.may_report_for(r["district_code"])]
         key = contract.record_key[0]
@@ -181,7 +186,8 @@ class Submission:
         if self.submission_type == "suggestion":
             for r in self.rows:
                 if r["status"] in sample.CONCLUDED_STATUSES and not (
-                        r["concluded_date"] and r["concluded_date"] >= r["received_date"]):
+                    r["concluded_date"] and r["concluded_date"] >= r["received_date"]
+                ):
                     found.append(f"concluded date {r['suggestion_id']}")
         if self.submission_type == "service_activity":
             received = dt.datetime.fromtimestamp(self.mtime, sample.CHINA_TZ).date()
@@ -216,8 +222,10 @@ def figures_from_files(submissions: list[Submission]) -> dict:
     for s in accepted:
         if s.submission_type == "org_coverage":
             snapshots[(s.department, s.rows[0]["report_period"])] = s  # later replaces earlier
+
     def period_rows(period):
         return [r for (_, p), s in snapshots.items() if p == period for r in s.rows]
+
     december, november = period_rows(sample.DECEMBER), period_rows(sample.NOVEMBER)
     covered_before = {r["credit_code"] for r in november if r["party_org_form"] != "none"}
     latest = defaultdict(dict)
@@ -227,8 +235,11 @@ def figures_from_files(submissions: list[Submission]) -> dict:
             for r in s.rows:
                 latest[s.submission_type][(s.department, r[key])] = r
     suggestions = [r for r in latest["suggestion"].values() if r["received_date"].year == 2024]
-    games = [r for (dept, _), r in latest["service_activity"].items()
-             if dept == "city_vol" and sample.FITNESS_GAMES_MARK in r["title"]]
+    games = [
+        r
+        for (dept, _), r in latest["service_activity"].items()
+        if dept == "city_vol" and sample.FITNESS_GAMES_MARK in r["title"]
+    ]
     n = len(december)
     with_party = sum(r["party_org_form"] != "none" for r in december)
     mass = sum(r[f] for r in december for f in ("has_union", "has_youth_league", "has_womens_federation"))
@@ -238,8 +249,9 @@ def figures_from_files(submissions: list[Submission]) -> dict:
         "party_org_coverage_pct": round(100 * with_party / n, 2),
         "mass_org_true_total": mass,
         "mass_org_avg_coverage_pct": round(100 * mass / (3 * n), 2),
-        "new_party_orgs": sum(r["party_org_form"] != "none" and r["credit_code"] not in covered_before
-                              for r in december),
+        "new_party_orgs": sum(
+            r["party_org_form"] != "none" and r["credit_code"] not in covered_before for r in december
+        ),
         "suggestions_received": len(suggestions),
         "suggestions_converted": sum(r["status"] in sample.CONVERTED_STATUSES for r in suggestions),
         "activities": len(latest["service_activity"]),
@@ -250,19 +262,22 @@ def figures_from_files(submissions: list[Submission]) -> dict:
 
 # ---------------------------------------------------------------------------- tests
 def test_check_characters():
-    assert credit_code_valid("91350100M000100Y43")       # a published example
+    assert credit_code_valid("91350100M000100Y43")  # a published example
     assert not credit_code_valid("91350100M000100Y44")
-    assert id_number_valid("11010519491231002X")         # GB 11643 example
-    assert sample.org_code_check_char("D2143569") == "X"            # GB 11714 example D2143569-X
+    assert id_number_valid("11010519491231002X")  # GB 11643 example
+    assert sample.org_code_check_char("D2143569") == "X"  # GB 11714 example D2143569-X
 
 
 def test_expected_figures_equal_the_annual_summary():
     expected = sample.expected_figures()
     targets = sample.target_figures()
     assert {k: expected[k] for k in targets} == targets
-    assert targets["party_org_coverage_pct"] == round(100 * sample.TARGET_ORGS_WITH_PARTY_ORG / sample.TARGET_ORGS_TOTAL, 2)
+    assert targets["party_org_coverage_pct"] == round(
+        100 * sample.TARGET_ORGS_WITH_PARTY_ORG / sample.TARGET_ORGS_TOTAL, 2
+    )
     assert targets["mass_org_avg_coverage_pct"] == round(
-        100 * sample.TARGET_MASS_ORG_TRUE_TOTAL / (3 * sample.TARGET_ORGS_TOTAL), 2)
+        100 * sample.TARGET_MASS_ORG_TRUE_TOTAL / (3 * sample.TARGET_ORGS_TOTAL), 2
+    )
 
 
 def test_files_on_disk_reproduce_the_figures(submissions):
@@ -293,9 +308,14 @@ def test_lifecycle_cases(submissions):
     assert list(outcomes.values()).count("duplicate") == 1
     by_path = {s.relative: s for s in submissions}
     superseded = next(p for p, o in outcomes.items() if o == "superseded")
-    corrected = next(s for s in submissions if s.department == by_path[superseded].department
-                     and s.submission_type == "org_coverage" and s.name > by_path[superseded].name
-                     and outcomes[s.relative] == "loaded")
+    corrected = next(
+        s
+        for s in submissions
+        if s.department == by_path[superseded].department
+        and s.submission_type == "org_coverage"
+        and s.name > by_path[superseded].name
+        and outcomes[s.relative] == "loaded"
+    )
     assert corrected.rows[0]["report_period"] == by_path[superseded].rows[0]["report_period"] == sample.DECEMBER
     assert corrected.rows != by_path[superseded].rows
     duplicate = by_path[next(p for p, o in outcomes.items() if o == "duplicate")]
@@ -308,8 +328,9 @@ def test_name_order_is_arrival_order(submissions):
     for s in submissions:
         folders[(s.department, s.submission_type)].append(s)
     for group in folders.values():
-        assert [s.name for s in sorted(group, key=lambda s: s.name)] == \
-               [s.name for s in sorted(group, key=lambda s: s.mtime)]
+        assert [s.name for s in sorted(group, key=lambda s: s.name)] == [
+            s.name for s in sorted(group, key=lambda s: s.mtime)
+        ]
         assert len({s.mtime for s in group}) == len(group)
 
 
@@ -334,8 +355,13 @@ def test_suggestion_statuses_move_over_time(submissions):
 
 
 def test_warnings_and_personal_data_are_present(submissions):
-    december = [r for s in submissions if s.submission_type == "org_coverage" for r in s.rows
-                if r["report_period"] == sample.DECEMBER]
+    december = [
+        r
+        for s in submissions
+        if s.submission_type == "org_coverage"
+        for r in s.rows
+        if r["report_period"] == sample.DECEMBER
+    ]
     assert any(r["party_member_count"] >= 3 and r["party_org_form"] == "none" for r in december)
     assert any(r["party_member_count"] > r["employee_count"] for r in december)
     rows = [r for s in submissions if s.submission_type == "suggestion" for r in s.rows]
@@ -351,19 +377,30 @@ def test_warnings_and_personal_data_are_present(submissions):
 
 def test_messiness_is_present(submissions):
     raw_bytes = {s.relative: s.path.read_bytes() for s in submissions}
-    assert any(p.endswith(".csv") and not _is_utf8(b) for p, b in raw_bytes.items())          # GBK/GB18030
-    assert any(b.startswith(b"\xef\xbb\xbf") for b in raw_bytes.values())                     # UTF-8 BOM
+    assert any(p.endswith(".csv") and not _is_utf8(b) for p, b in raw_bytes.items())  # GBK/GB18030
+    assert any(b.startswith(b"\xef\xbb\xbf") for b in raw_bytes.values())  # UTF-8 BOM
     assert any(p.endswith(".xlsx") for p in raw_bytes) and any(p.endswith(".json") for p in raw_bytes)
     grids = {s.relative: grid_of(s.path) for s in submissions}
-    assert any("“两个覆盖”台账" in str(g[0][0]) for g in grids.values())                      # title row
-    assert any(str(g[-1][0]) == "合计" for g in grids.values())                                # total row
+    assert any("“两个覆盖”台账" in str(g[0][0]) for g in grids.values())  # title row
+    assert any(str(g[-1][0]) == "合计" for g in grids.values())  # total row
     assert any(s.submission_type == "org_coverage" and "report_period" not in s.columns for s in submissions)
     cells = [c for g in grids.values() for row in g for c in row if c is not None]
-    assert any(isinstance(c, dt.datetime) for c in cells)                                     # Excel dates
+    assert any(isinstance(c, dt.datetime) for c in cells)  # Excel dates
     strings = [c for c in cells if isinstance(c, str)]
-    for pattern in (r"^\d+余$", r"^约\d+$", r"^\d+多$", r"^\d+(\.\d+)?小时$", r"[０-９]",
-                    r"^2024/\d{1,2}/\d{1,2}$", r"^2024\.\d{1,2}\.\d{1,2}$", r"^2024年\d{1,2}月\d{1,2}日$",
-                    r"^2024-\d\d-\d\d$", r"^2024年12月$", r"^202412$", r"^2024-12$"):
+    for pattern in (
+        r"^\d+余$",
+        r"^约\d+$",
+        r"^\d+多$",
+        r"^\d+(\.\d+)?小时$",
+        r"[０-９]",
+        r"^2024/\d{1,2}/\d{1,2}$",
+        r"^2024\.\d{1,2}\.\d{1,2}$",
+        r"^2024年\d{1,2}月\d{1,2}日$",
+        r"^2024-\d\d-\d\d$",
+        r"^2024年12月$",
+        r"^202412$",
+        r"^2024-12$",
+    ):
         assert any(re.search(pattern, c) for c in strings), pattern
     for spelling in ("是", "有", "已建", "√", "相山", "340603", "相山区", "服务时长（小时）"):
         assert spelling in strings, spelling

@@ -1,9 +1,10 @@
 """GX validation: every §6 rule through the real checkpoint, stored results, offline Data Docs.
 
-The rule cases run `ingest.validation.validate` directly (the real file context, checkpoint,
+The rule cases run `ingest.quality.validation.validate` directly (the real file context, checkpoint,
 custom expectations and Data Docs, no database); the audit and Data Docs cases ingest files
 into the embedded PostgreSQL.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,11 +16,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingest.contracts import get_contract
-from ingest.reference import departments
+from ingest.intake.contracts import get_contract
+from ingest.intake.reference import departments
 
 from .builders import ORG_HEADER, credit_code, landing_path, org_row, write_csv
-from .conftest import REPO, query
+from .helpers import REPO, query
 
 RECEIVED_ON = dt.date(2025, 1, 10)
 PHONE, ID_NUMBER = "13912345678", "11010519491231002X"
@@ -30,25 +31,56 @@ def _wrong_check(code: str) -> str:
 
 
 def org(n: int, **changes) -> dict:
-    record = dict(report_period=dt.date(2024, 12, 1), credit_code=credit_code(n), org_name=f"企业{n}",
-                  org_type="enterprise", district_code="340603", employee_count=20, party_member_count=3,
-                  party_org_form="single", has_union=True, has_youth_league=False, has_womens_federation=True,
-                  instructor_assigned=False, industry=None)
+    record = dict(
+        report_period=dt.date(2024, 12, 1),
+        credit_code=credit_code(n),
+        org_name=f"企业{n}",
+        org_type="enterprise",
+        district_code="340603",
+        employee_count=20,
+        party_member_count=3,
+        party_org_form="single",
+        has_union=True,
+        has_youth_league=False,
+        has_womens_federation=True,
+        instructor_assigned=False,
+        industry=None,
+    )
     return {**record, **changes}
 
 
 def activity(n: int, **changes) -> dict:
-    record = dict(activity_id=f"A-{n}", activity_date=dt.date(2024, 12, 5), district_code="340603",
-                  category="training", target_group="elderly", participants=30, volunteers=2,
-                  service_hours=6.0, title="培训", organizer=None)
+    record = dict(
+        activity_id=f"A-{n}",
+        activity_date=dt.date(2024, 12, 5),
+        district_code="340603",
+        category="training",
+        target_group="elderly",
+        participants=30,
+        volunteers=2,
+        service_hours=6.0,
+        title="培训",
+        organizer=None,
+    )
     return {**record, **changes}
 
 
 def suggestion(n: int, **changes) -> dict:
-    record = dict(suggestion_id=f"S-{n}", received_date=dt.date(2024, 5, 6), channel="box",
-                  district_code="340603", topic="community", title="加装电梯", content="无",
-                  submitter_name="王小明", submitter_phone=PHONE, submitter_id_number=ID_NUMBER,
-                  status="converted", concluded_date=dt.date(2024, 6, 1), handling_unit=None)
+    record = dict(
+        suggestion_id=f"S-{n}",
+        received_date=dt.date(2024, 5, 6),
+        channel="box",
+        district_code="340603",
+        topic="community",
+        title="加装电梯",
+        content="无",
+        submitter_name="王小明",
+        submitter_phone=PHONE,
+        submitter_id_number=ID_NUMBER,
+        status="converted",
+        concluded_date=dt.date(2024, 6, 1),
+        handling_unit=None,
+    )
     return {**record, **changes}
 
 
@@ -62,42 +94,81 @@ RULE_CASES = [
     ("org_coverage", "minimum", "error", {"employee_count": 3, "party_member_count": 0}, {"employee_count": -5}),
     ("org_coverage", "unique", "error", {}, {"credit_code": credit_code(0)}),
     ("org_coverage", "format", "error", {}, {"credit_code": "91340600ABC"}),
-    ("org_coverage", "credit_code_check", "error", {"credit_code": "91110000100006485K"},
-     {"credit_code": _wrong_check(credit_code(7))}),
+    (
+        "org_coverage",
+        "credit_code_check",
+        "error",
+        {"credit_code": "91110000100006485K"},
+        {"credit_code": _wrong_check(credit_code(7))},
+    ),
     ("org_coverage", "jurisdiction", "error", {"district_code": "340603"}, {"district_code": "340621"}),
-    ("org_coverage", "party_members_exceed_employees", "warning", {"party_member_count": 20},
-     {"party_member_count": 21}),
-    ("org_coverage", "should_form_party_org", "warning", {"party_member_count": 2, "party_org_form": "none"},
-     {"party_member_count": 3, "party_org_form": "none"}),
+    (
+        "org_coverage",
+        "party_members_exceed_employees",
+        "warning",
+        {"party_member_count": 20},
+        {"party_member_count": 21},
+    ),
+    (
+        "org_coverage",
+        "should_form_party_org",
+        "warning",
+        {"party_member_count": 2, "party_org_form": "none"},
+        {"party_member_count": 3, "party_org_form": "none"},
+    ),
     ("service_activity", "required", "error", {"organizer": None}, {"title": None}),
     ("service_activity", "allowed_values", "error", {"category": "micro_wish"}, {"category": "聚餐"}),
     ("service_activity", "minimum", "error", {"volunteers": 0}, {"volunteers": -1}),
     ("service_activity", "unique", "error", {}, {"activity_id": "A-0"}),
-    ("service_activity", "date_in_future", "error", {"activity_date": RECEIVED_ON},
-     {"activity_date": RECEIVED_ON + dt.timedelta(days=1)}),
+    (
+        "service_activity",
+        "date_in_future",
+        "error",
+        {"activity_date": RECEIVED_ON},
+        {"activity_date": RECEIVED_ON + dt.timedelta(days=1)},
+    ),
     ("service_activity", "jurisdiction", "error", {"district_code": "340603"}, {"district_code": "340602"}),
-    ("service_activity", "service_hours_implausible", "warning", {"volunteers": 0, "service_hours": 24.0},
-     {"volunteers": 2, "service_hours": 48.5}),
+    (
+        "service_activity",
+        "service_hours_implausible",
+        "warning",
+        {"volunteers": 0, "service_hours": 24.0},
+        {"volunteers": 2, "service_hours": 48.5},
+    ),
     ("suggestion", "required", "error", {"content": None}, {"received_date": None}),
     ("suggestion", "allowed_values", "error", {"status": "for_reference"}, {"channel": "微信"}),
     ("suggestion", "unique", "error", {}, {"suggestion_id": "S-0"}),
     ("suggestion", "jurisdiction", "error", {"district_code": "340603"}, {"district_code": "340600"}),
-    ("suggestion", "concluded_date_required", "error", {"status": "in_progress", "concluded_date": None},
-     {"status": "adopted", "concluded_date": None}),
-    ("suggestion", "concluded_before_received", "error", {"concluded_date": dt.date(2024, 5, 6)},
-     {"concluded_date": dt.date(2024, 5, 5)}),
+    (
+        "suggestion",
+        "concluded_date_required",
+        "error",
+        {"status": "in_progress", "concluded_date": None},
+        {"status": "adopted", "concluded_date": None},
+    ),
+    (
+        "suggestion",
+        "concluded_before_received",
+        "error",
+        {"concluded_date": dt.date(2024, 5, 6)},
+        {"concluded_date": dt.date(2024, 5, 5)},
+    ),
     ("suggestion", "phone_malformed", "warning", {"submitter_phone": "0561-3051234"}, {"submitter_phone": "12345"}),
-    ("suggestion", "id_number_invalid", "warning", {"submitter_id_number": None},
-     {"submitter_id_number": "110105194912310021"}),
+    (
+        "suggestion",
+        "id_number_invalid",
+        "warning",
+        {"submitter_id_number": None},
+        {"submitter_id_number": "110105194912310021"},
+    ),
 ]
 
 
 def _validate(submission_type: str, records: list[dict], department: str = "xiangshan", submission_id: int = 1):
-    from ingest.validation import validate
+    from ingest.quality.validation import validate
 
     rows = [{"source_row": n + 2, **r} for n, r in enumerate(records)]
-    return validate(get_contract(submission_type), rows, {}, submission_id, departments()[department],
-                    RECEIVED_ON)
+    return validate(get_contract(submission_type), rows, {}, submission_id, departments()[department], RECEIVED_ON)
 
 
 def _case_id(case) -> str:
@@ -123,8 +194,8 @@ def test_each_rule_flags_the_bad_row_only(swdw_home, case):
 
 
 def test_every_contract_rule_and_column_rule_has_a_case():
-    from ingest.contracts import all_contracts
-    from ingest.validation import expectation_specs
+    from ingest.intake.contracts import all_contracts
+    from ingest.quality.validation import expectation_specs
 
     covered = {(t, rule) for t, rule, *_ in RULE_CASES}
     for name, contract in all_contracts().items():
@@ -140,10 +211,13 @@ def test_clean_files_pass_every_expectation(swdw_home):
 
 
 def test_personal_data_never_reaches_gx_results_or_data_docs(swdw_home):
-    outcome = _validate("suggestion", [suggestion(1, submitter_phone="139123", submitter_id_number=ID_NUMBER[:-1] + "1",
-                                                  content=f"请回电{PHONE}")], submission_id=77)
+    outcome = _validate(
+        "suggestion",
+        [suggestion(1, submitter_phone="139123", submitter_id_number=ID_NUMBER[:-1] + "1", content=f"请回电{PHONE}")],
+        submission_id=77,
+    )
     assert {f.rule for f in outcome.findings} == {"phone_malformed", "id_number_invalid"}
-    assert {f.value for f in outcome.findings} .isdisjoint({"139123", ID_NUMBER[:-1] + "1"})
+    assert {f.value for f in outcome.findings}.isdisjoint({"139123", ID_NUMBER[:-1] + "1"})
     for path in (swdw_home / "artifacts").rglob("*"):
         if path.is_file() and path.suffix in (".json", ".html"):
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -153,7 +227,7 @@ def test_personal_data_never_reaches_gx_results_or_data_docs(swdw_home):
 
 def test_data_docs_reference_no_remote_resources(swdw_home):
     from ingest.config import settings
-    from ingest.data_docs import remote_references
+    from ingest.quality.data_docs import remote_references
 
     _validate("org_coverage", [org(1), org(2, district_code="340621")], submission_id=88)
     site = settings().data_docs_dir
@@ -164,7 +238,7 @@ def test_data_docs_reference_no_remote_resources(swdw_home):
         html = page.read_text(encoding="utf-8")
         assert "static/offline/offline.css" in html and "static/offline/offline.js" in html
         for asset in ("offline.css", "offline.js"):
-            prefix = html.split(f'static/offline/{asset}')[0].rsplit('"', 1)[-1]
+            prefix = html.split(f"static/offline/{asset}")[0].rsplit('"', 1)[-1]
             assert (page.parent / prefix / "static" / "offline" / asset).exists(), page
 
 
@@ -173,7 +247,7 @@ def _landing() -> Path:
 
 
 def test_quarantined_submission_has_a_data_docs_page_naming_the_failure(clean_warehouse):
-    from ingest.pipeline import ingest_landing
+    from ingest.jobs.pipeline import ingest_landing
 
     bad = org_row(2)
     bad[1] = _wrong_check(bad[1])
@@ -186,25 +260,28 @@ def test_quarantined_submission_has_a_data_docs_page_naming_the_failure(clean_wa
     assert page.exists() and page.parts[-3] == f"submission-{outcome.submission_id}"
     html = page.read_text(encoding="utf-8")
     assert "GB 32100 check character" in html and "credit_code" in html and "source_row" in html
-    stored = query(clean_warehouse, "select rule, severity, success, unexpected_source_rows "
-                                    "from audit.validation_result where not success")
+    stored = query(
+        clean_warehouse,
+        "select rule, severity, success, unexpected_source_rows from audit.validation_result where not success",
+    )
     assert stored == [("credit_code_check", "error", False, [3])]
     assert query(clean_warehouse, "select source_row, rule from audit.submission_finding") == [(3, "credit_code_check")]
 
 
 def _refused(dsn: str, sql: str) -> str:
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        with pytest.raises(psycopg.Error) as refused:
-            conn.execute(sql)
+    with psycopg.connect(dsn, autocommit=True) as conn, pytest.raises(psycopg.Error) as refused:
+        conn.execute(sql)
     return str(refused.value)
 
 
 def test_audit_evidence_cannot_be_changed(clean_warehouse):
-    from ingest.database import bootstrap
-    from ingest.pipeline import ingest_landing
+    from ingest.jobs.pipeline import ingest_landing
+    from ingest.warehouse.connection import bootstrap
 
-    write_csv(landing_path(_landing(), "xiangshan", "org_coverage", "2024年12月.csv"),
-              [ORG_HEADER, org_row(1), org_row(2, form="未组建")])
+    write_csv(
+        landing_path(_landing(), "xiangshan", "org_coverage", "2024年12月.csv"),
+        [ORG_HEADER, org_row(1), org_row(2, form="未组建")],
+    )
     [outcome] = ingest_landing()
     assert outcome.status == "loaded" and outcome.warning_count == 1
     bootstrap()  # idempotent with the guards in place
@@ -219,17 +296,25 @@ def test_audit_evidence_cannot_be_changed(clean_warehouse):
     with psycopg.connect(dsn, autocommit=True) as conn:  # the lifecycle still moves
         conn.execute("update audit.submission set status_reason = 'checked', updated_at = now()")
     assert query(dsn, "select count(*) from audit.validation_result")[0][0] > 0
-    grants = query(dsn, """select grantee, table_name, privilege_type from information_schema.role_table_grants
+    grants = query(
+        dsn,
+        """select grantee, table_name, privilege_type from information_schema.role_table_grants
                             where table_schema = 'audit' and privilege_type in ('UPDATE', 'DELETE', 'TRUNCATE')
                               and grantee in ('swdw_loader', 'swdw_transformer', 'swdw_bi', 'swdw_auditor')
-                              and table_name in ('submission', 'submission_finding', 'validation_result')""")
+                              and table_name in ('submission', 'submission_finding', 'validation_result')""",
+    )
     assert all(table == "submission" and privilege == "UPDATE" for _, table, privilege in grants), grants
 
 
 def test_suites_are_stable_after_regeneration():
     before = {p: p.read_bytes() for p in (REPO / "expectations").rglob("*.json")}
-    done = subprocess.run([sys.executable, "-m", "ingest.validation"], cwd=REPO, capture_output=True, text=True,
-                          env={**os.environ, "SWDW_HOME": os.environ.get("SWDW_HOME", "/tmp/swdw-suites")})
+    done = subprocess.run(
+        [sys.executable, "-m", "ingest.quality.validation"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SWDW_HOME": os.environ.get("SWDW_HOME", "/tmp/swdw-suites")},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "changed suites: none" in done.stdout, "run `python -m ingest.validation` and commit expectations/"
+    assert "changed suites: none" in done.stdout, "run `python -m ingest.quality.validation` and commit expectations/"
     assert {p: p.read_bytes() for p in (REPO / "expectations").rglob("*.json")} == before

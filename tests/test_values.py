@@ -3,13 +3,32 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.contracts import header_key
-from ingest.values import (is_total_row, parse_boolean, parse_date, parse_integer, parse_month,
-                           parse_number, period_from_file_name)
+from ingest.intake.contracts import header_key
+from ingest.intake.values import (
+    is_total_row,
+    parse_boolean,
+    parse_date,
+    parse_integer,
+    parse_month,
+    parse_number,
+    period_from_file_name,
+)
 
 
-@pytest.mark.parametrize("raw", ["2024-05-06", "2024/5/6", "2024.5.6", "2024年5月6日", "２０２４－０５－０６",
-                                 dt.datetime(2024, 5, 6, 0, 0), 45418, "45418", "20240506"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2024-05-06",
+        "2024/5/6",
+        "2024.5.6",
+        "2024年5月6日",
+        "２０２４－０５－０６",
+        dt.datetime(2024, 5, 6, 0, 0),
+        45418,
+        "45418",
+        "20240506",
+    ],
+)
 def test_dates_in_every_documented_form(raw):
     assert parse_date(raw) == dt.date(2024, 5, 6)
 
@@ -25,10 +44,26 @@ def test_bad_dates_raise(raw):
         parse_date(raw)
 
 
-@pytest.mark.parametrize("raw,expected", [("是", True), ("否", False), ("有", True), ("无", False),
-                                          ("已建", True), ("未建", False), ("√", True), ("×", False),
-                                          ("Y", True), ("n", False), (1, True), ("0", False),
-                                          ("true", True), ("FALSE", False), ("", None)])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("是", True),
+        ("否", False),
+        ("有", True),
+        ("无", False),
+        ("已建", True),
+        ("未建", False),
+        ("√", True),
+        ("×", False),
+        ("Y", True),
+        ("n", False),
+        (1, True),
+        ("0", False),
+        ("true", True),
+        ("FALSE", False),
+        ("", None),
+    ],
+)
 def test_booleans(raw, expected):
     assert parse_boolean(raw) is expected if expected is not None else parse_boolean(raw) is None
 
@@ -38,9 +73,18 @@ def test_unknown_boolean_raises():
         parse_boolean("也许")
 
 
-@pytest.mark.parametrize("raw,expected", [("1000余", (1000, True)), ("约50", (50, True)), ("50多", (50, True)),
-                                          ("１２", (12, False)), (12.0, (12, False)), ("1,200", (1200, False)),
-                                          ("30人次", (30, False))])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("1000余", (1000, True)),
+        ("约50", (50, True)),
+        ("50多", (50, True)),
+        ("１２", (12, False)),
+        (12.0, (12, False)),
+        ("1,200", (1200, False)),
+        ("30人次", (30, False)),
+    ],
+)
 def test_integers_and_approximations(raw, expected):
     assert parse_integer(raw) == expected
 
@@ -58,14 +102,21 @@ def test_header_key_folds_width_space_and_units():
     assert header_key("　统计期　") == header_key("统计期")
 
 
-@pytest.mark.parametrize("cells,expected", [(["合计", "", 12], True), (["", "总计"], True),
-                                            (["全市", 3], True), (["91340600MA", "合计"], False)])
+@pytest.mark.parametrize(
+    "cells,expected",
+    [(["合计", "", 12], True), (["", "总计"], True), (["全市", 3], True), (["91340600MA", "合计"], False)],
+)
 def test_total_rows(cells, expected):
     assert is_total_row(cells) is expected
 
 
-@pytest.mark.parametrize("name,expected", [("2024年12月_两个覆盖台账.xlsx", dt.date(2024, 12, 1)),
-                                           ("202411相山.csv", dt.date(2024, 11, 1)),
-                                           ("台账.xlsx", None)])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("2024年12月_两个覆盖台账.xlsx", dt.date(2024, 12, 1)),
+        ("202411相山.csv", dt.date(2024, 11, 1)),
+        ("台账.xlsx", None),
+    ],
+)
 def test_period_from_file_name(name, expected):
     assert period_from_file_name(name) == expected

@@ -1,0 +1,146 @@
+"""Parsing single cell values the way departments write them (DESIGN §6).
+
+Each parser returns the parsed value or raises ValueError with a short English reason;
+`None` means the cell is empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+TRUE_WORDS = {"是", "有", "已建", "已建立", "√", "✓", "✔", "y", "yes", "1", "true", "t", "对"}
+FALSE_WORDS = {"否", "无", "未建", "未建立", "×", "✗", "✘", "x", "n", "no", "0", "false", "f", "没有"}
+APPROXIMATE_MARKERS = ("约", "近", "余", "多", "左右", "以上", "+")
+UNIT_SUFFIXES = ("人次", "小时", "个", "人", "次", "时", "h", "hours", "hour")
+TOTAL_ROW_WORDS = ("合计", "总计", "小计", "全市")
+
+
+def clean_text(value) -> str | None:
+    """NFKC (full-width → half-width, ideographic space → space), trimmed; None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text or None
+
+
+def _serial_to_date(number: float) -> dt.date:
+    if not 1 <= number < 2958466:
+        raise ValueError("not a date")
+    return EXCEL_EPOCH + dt.timedelta(days=int(number))
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s.*)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_MONTH_PATTERNS = (
+    re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:份)?$"),
+    re.compile(r"^(\d{4})(\d{2})$"),
+)
+
+
+def parse_date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _serial_to_date(value)
+    text = clean_text(value)
+    if text is None:
+        return None
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return _serial_to_date(float(text))
+    for pattern in _DATE_PATTERNS:
+        if match := pattern.match(text):
+            year, month, day = map(int, match.groups())
+            return dt.date(year, month, day)
+    raise ValueError("not a date")
+
+
+def parse_month(value) -> dt.date | None:
+    """A month as the first day of that month; a full date is accepted too."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return parse_date(value).replace(day=1)
+    text = clean_text(value)
+    if text is None:
+        return None
+    for pattern in _MONTH_PATTERNS:
+        if match := pattern.match(text):
+            year, month = map(int, match.groups())
+            return dt.date(year, month, 1)
+    return parse_date(value).replace(day=1)
+
+
+def parse_boolean(value) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = clean_text(value)
+    if text is None:
+        return None
+    word = text.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("not a yes/no value")
+
+
+def parse_number(value) -> tuple[Decimal | None, bool]:
+    """A count or amount as written (`1000余`, `约50`, `3小时`): (number, approximate)."""
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, (int, float)):
+        return Decimal(str(value)), False
+    text = clean_text(value)
+    if text is None:
+        return None, False
+    text = text.replace(",", "").replace(" ", "")
+    approximate = False
+    for marker in APPROXIMATE_MARKERS:
+        if marker in text:
+            approximate = True
+            text = text.replace(marker, "")
+    for unit in UNIT_SUFFIXES:
+        if text.lower().endswith(unit):
+            text = text[: -len(unit)]
+            break
+    try:
+        return Decimal(text), approximate
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+
+
+def parse_integer(value) -> tuple[int | None, bool]:
+    number, approximate = parse_number(value)
+    if number is None:
+        return None, approximate
+    if number != number.to_integral_value():
+        raise ValueError("not a whole number")
+    return int(number), approximate
+
+
+def is_total_row(cells: list) -> bool:
+    first = next((clean_text(c) for c in cells if clean_text(c)), None)
+    return first is not None and first.replace(" ", "").startswith(TOTAL_ROW_WORDS)
+
+
+def period_from_file_name(file_name: str) -> dt.date | None:
+    """`2024年12月_两个覆盖台账.xlsx`, `202412_xxx.csv`, `2024-12 xxx.xlsx` → 2024-12-01."""
+    name = unicodedata.normalize("NFKC", file_name)
+    for pattern in (
+        r"(20\d{2})\s*年\s*(\d{1,2})\s*月",
+        r"(20\d{2})[-_.](\d{1,2})(?!\d)",
+        r"(?<!\d)(20\d{2})(\d{2})(?!\d)",
+    ):
+        if match := re.search(pattern, name):
+            year, month = map(int, match.groups())
+            if 1 <= month <= 12:
+                return dt.date(year, month, 1)
+    return None

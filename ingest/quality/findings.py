@@ -1,0 +1,25 @@
+"""A finding: one rule broken by one cell, row or file, in the clerk's terms and the engineer's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str  # error | warning
+    message_zh: str
+    message_en: str
+    source_row: int | None = None  # 1-based spreadsheet row; None for whole-file findings
+    column: str | None = None  # canonical column name
+    header: str | None = None  # the header as submitted
+    value: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+def count(findings: list[Finding], severity: str) -> int:
+    return sum(1 for f in findings if f.severity == severity)

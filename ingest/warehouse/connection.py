@@ -1,0 +1,57 @@
+"""Warehouse connections: an external DSN or the embedded server, bootstrapped on first use."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from ingest.config import settings
+
+
+def warehouse_dsn() -> str:
+    """The warehouse URI, starting the embedded server when no DSN is configured."""
+    config = settings()
+    if config.warehouse_dsn:
+        return config.warehouse_dsn
+    from ingest.warehouse.embedded_pg import EmbeddedPostgres
+
+    return EmbeddedPostgres(config.pg_dir).ensure_running()
+
+
+def stop_embedded() -> bool:
+    config = settings()
+    if config.warehouse_dsn:
+        return False
+    from ingest.warehouse.embedded_pg import EmbeddedPostgres
+
+    return EmbeddedPostgres(config.pg_dir).stop()
+
+
+def connect(autocommit: bool = False):
+    import psycopg
+
+    return psycopg.connect(warehouse_dsn(), autocommit=autocommit)
+
+
+def bootstrap() -> None:
+    """Create schemas, roles, audit and raw tables (idempotent)."""
+    from ingest.warehouse.schema import bootstrap_sql
+
+    with connect(autocommit=True) as conn:
+        # serialise concurrent bootstraps: CREATE ... IF NOT EXISTS races on the catalog
+        conn.execute("select pg_advisory_lock(4242001)")
+        try:
+            conn.execute(bootstrap_sql())
+        finally:
+            conn.execute("select pg_advisory_unlock(4242001)")
+
+
+def dbt_env() -> dict[str, str]:
+    """Connection settings the dbt profile reads (dbt_project/profiles.yml)."""
+    url = urlparse(warehouse_dsn())
+    return {
+        "SWDW_PG_HOST": url.hostname or "127.0.0.1",
+        "SWDW_PG_PORT": str(url.port or 5432),
+        "SWDW_PG_USER": url.username or "postgres",
+        "SWDW_PG_PASSWORD": url.password or "",
+        "SWDW_PG_DBNAME": url.path.lstrip("/") or "postgres",
+    }

@@ -1,0 +1,154 @@
+"""The submission register, audit.submission: one row per distinct file (DESIGN §4).
+
+States: received → validating → loaded | quarantined; loaded → superseded.
+"""
+
+from __future__ import annotations
+
+import json
+
+STATUS_RECEIVED, STATUS_VALIDATING = "received", "validating"
+STATUS_LOADED, STATUS_QUARANTINED, STATUS_SUPERSEDED = "loaded", "quarantined", "superseded"
+UNFINISHED = (STATUS_RECEIVED, STATUS_VALIDATING)
+
+
+def find(conn, department: str, submission_type: str, sha256: str):
+    """(submission_id, status, archive_path) of already-registered bytes, or None."""
+    return conn.execute(
+        "select submission_id, status, archive_path from audit.submission "
+        "where department_code = %s and submission_type = %s and sha256 = %s",
+        (department, submission_type, sha256),
+    ).fetchone()
+
+
+def register(
+    conn,
+    *,
+    department: str,
+    submission_type: str,
+    file_name: str,
+    landing_path: str,
+    sha256: str,
+    size: int,
+    received_at,
+) -> tuple[int, bool]:
+    """Register the file; (submission_id, True) when new, (existing id, False) for known bytes.
+
+    received_at is when the file landed (its modification time in the landing zone), which is
+    what the due date is judged against, not when the pipeline happened to pick it up.
+    """
+    row = conn.execute(
+        """insert into audit.submission
+               (department_code, submission_type, file_name, landing_path, sha256, bytes, received_at)
+           values (%s, %s, %s, %s, %s, %s, coalesce(%s, now()))
+           on conflict (department_code, submission_type, sha256) do nothing
+           returning submission_id""",
+        (department, submission_type, file_name, landing_path, sha256, size, received_at),
+    ).fetchone()
+    if row:
+        return row[0], True
+    return find(conn, department, submission_type, sha256)[0], False
+
+
+def set_status(conn, submission_id: int, status: str, **fields) -> None:
+    assignments = ", ".join(f"{name} = %s" for name in fields)
+    conn.execute(
+        f"update audit.submission set status = %s, updated_at = now()"
+        f"{', ' + assignments if assignments else ''} where submission_id = %s",
+        (status, *fields.values(), submission_id),
+    )
+
+
+def supersede_snapshots(conn, department: str, submission_type: str, report_period) -> int:
+    """Of the loaded snapshots for one department and period, the latest landed stays loaded.
+
+    Files may be processed in any order (mapped tasks, retries), so "latest" is judged by
+    received_at (when the file landed), the submission id breaking ties.
+    """
+    cursor = conn.execute(
+        """with ranked as (
+               select submission_id,
+                      first_value(submission_id) over (
+                          order by received_at desc, submission_id desc) as newest
+                 from audit.submission
+                where department_code = %s and submission_type = %s and report_period = %s
+                  and status = 'loaded')
+           update audit.submission as s
+              set status = 'superseded', superseded_by = ranked.newest, updated_at = now()
+             from ranked
+            where s.submission_id = ranked.submission_id and ranked.submission_id <> ranked.newest""",
+        (department, submission_type, report_period),
+    )
+    return cursor.rowcount
+
+
+def record_findings(conn, submission_id: int, findings) -> None:
+    with conn.cursor().copy(
+        "copy audit.submission_finding (submission_id, source_row, column_name, column_header, "
+        "value, rule, severity, message_zh, message_en) from stdin"
+    ) as copy:
+        for f in findings:
+            copy.write_row(
+                (
+                    submission_id,
+                    f.source_row,
+                    f.column,
+                    f.header,
+                    f.value,
+                    f.rule,
+                    f.severity,
+                    f.message_zh,
+                    f.message_en,
+                )
+            )
+
+
+def record_validation_results(conn, submission_id: int, results: list[dict]) -> None:
+    for r in results:
+        conn.execute(
+            """insert into audit.validation_result
+                   (submission_id, suite_name, expectation_type, column_name, rule, severity,
+                    success, observed_value, unexpected_count, unexpected_source_rows)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (
+                submission_id,
+                r["suite_name"],
+                r["expectation_type"],
+                r["column_name"],
+                r["rule"],
+                r["severity"],
+                r["success"],
+                json.dumps(r["observed_value"], ensure_ascii=False),
+                r["unexpected_count"],
+                r["unexpected_source_rows"],
+            ),
+        )
+
+
+def print_register(limit: int = 50, status: str | None = None) -> None:
+    from ingest.warehouse.connection import connect
+
+    with connect() as conn:
+        rows = conn.execute(
+            """select submission_id, received_at, department_code, submission_type,
+                      coalesce(to_char(report_period, 'YYYY-MM'), '-'), file_name, status,
+                      coalesce(row_count, 0), error_count, warning_count, superseded_by,
+                      coalesce(status_reason, ''), coalesce(data_docs_url, '')
+                 from audit.submission where %(status)s::text is null or status = %(status)s
+                order by received_at desc, submission_id desc limit %(limit)s""",
+            {"status": status, "limit": limit},
+        ).fetchall()
+    print(
+        f"{'id':>4}  {'received':16}  {'department':10} {'type':16} {'period':7}  {'status':11} "
+        f"{'rows':>6} {'err':>4} {'warn':>4}  file"
+    )
+    for sid, received, dept, kind, period, name, status, rows_, errors, warnings, superseded_by, reason, docs in rows:
+        status_text = f"{status}→{superseded_by}" if superseded_by else status
+        print(
+            f"{sid:>4}  {received:%Y-%m-%d %H:%M}  {dept:10} {kind:16} {period:7}  {status_text:11} "
+            f"{rows_:>6} {errors:>4} {warnings:>4}  {name}"
+        )
+        if reason:
+            print(f"{'':6}reason: {reason}")
+        if docs:
+            print(f"{'':6}data docs: {docs}")
