@@ -16,7 +16,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print 2>/dev/null)
 
-.PHONY: install demo test lint clean stop
+.PHONY: install demo test lint fuzz bench clean stop
 install: $(VENV)/.synced $(MANIFEST)
 
 $(TOOLS)/bin/uv:
@@ -38,7 +38,13 @@ demo: install
 	$(VENV)/bin/swdw status --status quarantined
 	$(VENV)/bin/swdw summary
 
-test: install
+# the same hooks as .pre-commit-config.yaml: ruff over all Python, sqlfluff over models, tests and macros
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
+
+test: install lint
 	$(VENV)/bin/python -m pytest -q --durations=10 tests
 
 stop:

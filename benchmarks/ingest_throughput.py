@@ -94,7 +94,7 @@ def measure(path: Path, count: int) -> dict:
     from ingest.intake.landing import LandingFile
     from ingest.intake.normalise import parse_grid
     from ingest.intake.readers import read_grid
-    from ingest.jobs.pipeline import evaluate
+    from ingest.quality.evaluation import evaluate
     from ingest.warehouse.connection import connect
     from ingest.warehouse.loading import copy_records
 

@@ -31,15 +31,13 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode
 
-from ingest.airflow.callbacks import SwdwNotifier  # airflow.sdk only
+from ingest.airflow.dag_defaults import RAW_ASSET, WAREHOUSE_CONN_ID, default_args  # airflow.sdk only
 from ingest.config import DBT_PROJECT_DIR  # light module: paths and settings only
 
-RAW_ASSET = Asset("swdw://warehouse/raw")
-CONN_ID = "swdw_warehouse"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 
@@ -49,23 +47,13 @@ if not MANIFEST.exists():
 
 # SWDW_PG_* is what dbt_project/profiles.yml reads; filled from the connection per task run
 WAREHOUSE_ENV = {
-    "SWDW_PG_HOST": "{{ conn.%s.host }}" % CONN_ID,
-    "SWDW_PG_PORT": "{{ conn.%s.port or 5432 }}" % CONN_ID,
-    "SWDW_PG_USER": "{{ conn.%s.login }}" % CONN_ID,
-    "SWDW_PG_PASSWORD": "{{ conn.%s.password or '' }}" % CONN_ID,
-    "SWDW_PG_DBNAME": "{{ conn.%s.schema }}" % CONN_ID,
+    "SWDW_PG_HOST": "{{ conn.%s.host }}" % WAREHOUSE_CONN_ID,
+    "SWDW_PG_PORT": "{{ conn.%s.port or 5432 }}" % WAREHOUSE_CONN_ID,
+    "SWDW_PG_USER": "{{ conn.%s.login }}" % WAREHOUSE_CONN_ID,
+    "SWDW_PG_PASSWORD": "{{ conn.%s.password or '' }}" % WAREHOUSE_CONN_ID,
+    "SWDW_PG_DBNAME": "{{ conn.%s.schema }}" % WAREHOUSE_CONN_ID,
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     "DO_NOT_TRACK": "1",
-}
-
-default_args = {
-    "owner": "swdw-data-engineering",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=10),
-    "execution_timeout": timedelta(hours=1),
-    "on_failure_callback": SwdwNotifier("task_failed"),
 }
 
 
@@ -93,7 +81,7 @@ def _project_config() -> ProjectConfig:
     start_date=datetime(2025, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args(retry_delay=timedelta(minutes=1)),
     tags=["swdw", "dbt", "marts"],
     doc_md=__doc__,
 )
@@ -108,13 +96,13 @@ def swdw_build_marts():
         from ingest.warehouse.connection import bootstrap, warehouse_dsn
 
         bootstrap()
-        conn = Connection.get(CONN_ID)
+        conn = Connection.get(WAREHOUSE_CONN_ID)
         dsn = urlparse(warehouse_dsn())
         ingest_side = (dsn.hostname, dsn.port or 5432, dsn.path.lstrip("/"))
         dbt_side = (conn.host, conn.port or 5432, conn.schema)
         if ingest_side != dbt_side:
             raise RuntimeError(
-                f"connection {CONN_ID} points at {dbt_side} but ingest loads into {ingest_side}: "
+                f"connection {WAREHOUSE_CONN_ID} points at {dbt_side} but ingest loads into {ingest_side}: "
                 "set AIRFLOW_CONN_SWDW_WAREHOUSE and SWDW_WAREHOUSE_DSN to the same warehouse"
             )
         print(f"warehouse ready at {conn.host}:{conn.port}/{conn.schema}")

@@ -18,21 +18,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 
-from ingest.airflow.callbacks import SwdwNotifier  # airflow.sdk only
-
-RAW_ASSET = Asset("swdw://warehouse/raw")
-
-default_args = {
-    "owner": "swdw-data-engineering",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=15),
-    "execution_timeout": timedelta(minutes=30),
-    "on_failure_callback": SwdwNotifier("task_failed"),
-}
+from ingest.airflow.dag_defaults import RAW_ASSET, default_args  # airflow.sdk only
 
 
 @dag(
@@ -41,7 +29,7 @@ default_args = {
     start_date=datetime(2025, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args(max_retry_delay=timedelta(minutes=15), execution_timeout=timedelta(minutes=30)),
     tags=["swdw", "ingest"],
     doc_md=__doc__,
 )
@@ -49,10 +37,7 @@ def swdw_ingest_submissions():
     @task
     def discover() -> list[dict]:
         """Files in the landing zone that are not yet in the submission register."""
-        try:
-            from ingest.jobs.pipeline import discover_pending
-        except ImportError:  # pragma: no cover - older layout
-            from ingest.intake.landing import discover_pending
+        from ingest.jobs.pipeline import discover_pending
 
         pending = list(discover_pending())
         print(f"{len(pending)} pending file(s) in the landing zone")
@@ -102,10 +87,10 @@ def swdw_ingest_submissions():
         """
         from airflow.sdk.exceptions import AirflowSkipException
 
+        from ingest.jobs.pipeline import count_outcomes
+
         results = [o for o in (outcomes or []) if o]
-        counts: dict[str, int] = {}
-        for outcome in results:
-            counts[outcome.get("status", "unknown")] = counts.get(outcome.get("status", "unknown"), 0) + 1
+        counts = count_outcomes(results)
         loaded = [o["submission_id"] for o in results if o.get("status") == "loaded"]
         summary = {
             "files": len(results),

@@ -15,27 +15,11 @@ attempt recorded in audit.reprocess_run) is documented in ingest/jobs/reprocess.
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
-from ingest.airflow.callbacks import SwdwNotifier  # airflow.sdk only
-from ingest.config import SEEDS_DIR  # paths only
-
-with open(SEEDS_DIR / "departments.csv", encoding="utf-8") as _handle:  # a 7-line seed: microseconds
-    DEPARTMENTS = [row["department_code"] for row in csv.DictReader(_handle)]
-SUBMISSION_TYPES = ["org_coverage", "service_activity", "suggestion"]
-
-default_args = {
-    "owner": "swdw-data-engineering",
-    "retries": 2,
-    "retry_delay": timedelta(seconds=30),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=10),
-    "execution_timeout": timedelta(hours=1),
-    "on_failure_callback": SwdwNotifier("task_failed"),
-}
+from ingest.airflow.dag_defaults import default_args, department_codes, submission_types  # airflow.sdk only
 
 
 @dag(
@@ -44,17 +28,17 @@ default_args = {
     start_date=datetime(2025, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args(retry_delay=timedelta(seconds=30)),
     tags=["swdw", "ingest", "reprocess"],
     doc_md=__doc__,
     params={
         "department_code": Param(
             type="string",
-            enum=DEPARTMENTS,
+            enum=department_codes(),
             title="报送单位 department",
             description="department folder code (departments.csv)",
         ),
-        "submission_type": Param(type="string", enum=SUBMISSION_TYPES, title="报表类型 submission type"),
+        "submission_type": Param(type="string", enum=submission_types(), title="报表类型 submission type"),
         "report_period": Param(
             type="string",
             pattern=r"^\d{4}-(0[1-9]|1[0-2])$",

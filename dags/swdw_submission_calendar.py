@@ -16,17 +16,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
-from ingest.airflow.callbacks import SwdwNotifier  # airflow.sdk only
-
-default_args = {
-    "owner": "swdw-data-engineering",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=2),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=20),
-    "execution_timeout": timedelta(minutes=15),
-    "on_failure_callback": SwdwNotifier("task_failed"),
-}
+from ingest.airflow.dag_defaults import default_args  # airflow.sdk only
 
 
 @dag(
@@ -35,7 +25,9 @@ default_args = {
     start_date=datetime(2025, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args=default_args,
+    default_args=default_args(
+        retry_delay=timedelta(minutes=2), max_retry_delay=timedelta(minutes=20), execution_timeout=timedelta(minutes=15)
+    ),
     tags=["swdw", "calendar", "quality"],
     doc_md=__doc__,
     params={

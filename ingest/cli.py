@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ingest.warehouse.register import SubmissionStatus  # standard library only
+
 
 def _cmd_dsn(args) -> int:
     from ingest.warehouse.connection import warehouse_dsn
@@ -77,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--limit", type=int, default=50)
     status.add_argument(
         "--status",
-        choices=["received", "validating", "loaded", "quarantined", "superseded"],
+        choices=[status.value for status in SubmissionStatus],
         help="only submissions in this state",
     )
     status.set_defaults(func=_cmd_status)

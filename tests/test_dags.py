@@ -222,16 +222,35 @@ def test_build_dag_is_scheduled_on_the_ingest_asset(report):
     assert set(build["schedule_uris"]) <= outlet_uris
 
 
+def _expected_dbt_tasks(manifest_nodes: dict) -> set[str]:
+    """The task ids Cosmos must render for the manifest (TestBehavior.AFTER_EACH, multi-parent tests detached)."""
+    buildable = {uid: n for uid, n in manifest_nodes.items() if n["resource_type"] in ("model", "seed")}
+    tested, detached = set(), set()
+    for node in manifest_nodes.values():
+        if node["resource_type"] != "test":
+            continue
+        parents = [uid for uid in node["depends_on"]["nodes"] if uid.split(".")[0] in ("model", "seed", "source")]
+        if len(parents) > 1:
+            detached.add(f"dbt.{node['name']}_test")
+        elif parents and parents[0] in buildable:
+            tested.add(parents[0])
+    expected = set(detached)
+    for uid, node in buildable.items():
+        verb = "run" if node["resource_type"] == "model" else "seed"
+        if uid in tested:
+            expected |= {f"dbt.{node['name']}.{verb}", f"dbt.{node['name']}.test"}
+        else:
+            expected.add(f"dbt.{node['name']}.{verb}" if verb == "run" else f"dbt.{node['name']}_seed")
+    return expected
+
+
 def test_build_dag_runs_dbt_seeds_models_and_docs(report, manifest):
     tasks = report["dags"]["swdw_build_marts"]["tasks"]
-    nodes = json.loads(manifest.read_text())["nodes"].values()
-    seeds = {n["name"] for n in nodes if n["resource_type"] == "seed"}
-    models = {n["name"] for n in nodes if n["resource_type"] == "model"}
-    rendered = " ".join(tasks)
-    assert all(seed in rendered for seed in seeds), "every dbt seed is a task"
-    assert all(model in rendered for model in models), "every dbt model is a task"
-    assert "prepare_warehouse" in tasks and "publish_docs" in tasks
-    dbt_tasks = [t for t in tasks if t.startswith("dbt.")]
+    nodes = json.loads(manifest.read_text())["nodes"]
+    dbt_tasks = {t for t in tasks if t.startswith("dbt.")}
+    # exactly one task per seed, model and test of the manifest: none missing, none invented
+    assert dbt_tasks == _expected_dbt_tasks(nodes)
+    assert set(tasks) - dbt_tasks == {"prepare_warehouse", "publish_docs"}
     # every dbt task waits for prepare_warehouse (directly or through its upstream dbt tasks)
     roots = [t for t in dbt_tasks if not [u for u in tasks[t]["upstream"] if u.startswith("dbt.")]]
     assert roots and all("prepare_warehouse" in tasks[t]["upstream"] for t in roots)

@@ -274,6 +274,33 @@ def _refused(dsn: str, sql: str) -> str:
     return str(refused.value)
 
 
+def test_every_audit_table_is_guarded_against_change(clean_warehouse):
+    """No audit table without a row guard and a truncate guard: new tables cannot slip past."""
+    from ingest.warehouse.schema import APPEND_ONLY_TABLES, LIFECYCLE_COLUMNS
+
+    tables = {
+        t for (t,) in query(clean_warehouse, "select 'audit.' || tablename from pg_tables where schemaname = 'audit'")
+    }
+    guarded = {*APPEND_ONLY_TABLES, *LIFECYCLE_COLUMNS, "audit.submission"}
+    assert tables == guarded
+    triggers = query(
+        clean_warehouse,
+        """select c.relnamespace::regnamespace || '.' || c.relname, t.tgtype & 32 <> 0
+             from pg_trigger t join pg_class c on c.oid = t.tgrelid
+            where not t.tgisinternal and c.relnamespace = 'audit'::regnamespace""",
+    )
+    assert {table for table, is_truncate in triggers if is_truncate} == tables
+    assert {table for table, is_truncate in triggers if not is_truncate} == tables
+    for table in APPEND_ONLY_TABLES:
+        assert "append-only" in _refused(clean_warehouse, f"truncate {table} cascade")
+    # a run's row: its later columns may be filled in, its start is fixed, it is never deleted
+    with psycopg.connect(clean_warehouse, autocommit=True) as conn:
+        conn.execute("insert into audit.pipeline_run (trigger) values ('test')")
+        conn.execute("update audit.pipeline_run set finished_at = now(), loaded = 0")
+    assert "may change" in _refused(clean_warehouse, "update audit.pipeline_run set trigger = 'forged'")
+    assert "may change" in _refused(clean_warehouse, "delete from audit.pipeline_run")
+
+
 def test_audit_evidence_cannot_be_changed(clean_warehouse):
     from ingest.jobs.pipeline import ingest_landing
     from ingest.warehouse.connection import bootstrap

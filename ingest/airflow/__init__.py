@@ -1,0 +1,1 @@
+"""The Airflow edge: what DAG files share, task callbacks, and the local runner; task bodies call ingest.jobs."""

@@ -24,10 +24,10 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
+from ingest.airflow.dag_defaults import WAREHOUSE_CONN_ID
 from ingest.config import REPO_ROOT
 
 DAGS_FOLDER = REPO_ROOT / "dags"
-WAREHOUSE_CONN_ID = "swdw_warehouse"
 WAREHOUSE_CONN_ENV = "AIRFLOW_CONN_" + WAREHOUSE_CONN_ID.upper()
 DEMO_DAGS = ("swdw_ingest_submissions", "swdw_build_marts")
 ALL_DAGS = ("swdw_ingest_submissions", "swdw_build_marts", "swdw_reprocess", "swdw_submission_calendar")

@@ -55,6 +55,13 @@ def discover(landing: str) -> list[LandingFile]:
     return sorted(found, key=lambda f: (f.modified, f.path))
 
 
+def remove_from_landing(landing_file: LandingFile) -> None:
+    """Take a finished file out of the landing zone (its original is kept by then)."""
+    fs, path = landing_fs(landing_file.path)
+    if fs.exists(path):
+        fs.rm(path)
+
+
 def read_bytes(path: str) -> bytes:
     from fsspec.core import url_to_fs
 

@@ -11,7 +11,8 @@ import re
 
 from ingest.config import pii_key
 
-# mainland mobiles, landlines with area code, and 15/18-character ID numbers inside free text
+# inside free text: mainland mobiles, landlines with an area code, and 18-character ID numbers (GB 11643;
+# the 15-digit numbers of before 1999 are not recognised: too many other numbers look like them)
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _LANDLINE_IN_TEXT = re.compile(r"(?<!\d)(0\d{2,3}-?)(\d{3,4})(\d{4})(?!\d)")

@@ -15,9 +15,10 @@ classifies every obligation for it:
 - ``rejected`` files arrived but every one was quarantined: nothing usable yet;
 - ``missing``  nothing arrived.
 
-The result is upserted into ``audit.lateness_check`` (created here, idempotently), one row
-per check date × period × department × type, so re-running a day is harmless and the table
-keeps the day-by-day history. ``rejected`` and ``missing`` obligations are alerted through
+The result is appended to ``audit.lateness_check`` (append-only audit evidence, created by
+ingest.warehouse.schema), one row per check × period × department × type: re-running a day
+adds rows, and the latest ``checked_at`` of a day is that day's answer.
+``rejected`` and ``missing`` obligations are alerted through
 ingest.notify; ``late`` ones are recorded (mart_submission_quality shows them too).
 """
 
@@ -29,26 +30,6 @@ import functools
 from dataclasses import asdict, dataclass
 
 from ingest.config import DBT_PROJECT_DIR, SEEDS_DIR
-
-DDL = """
-create table if not exists audit.lateness_check (
-    check_date        date not null,
-    period_month      date not null,
-    department_code   text not null,
-    submission_type   text not null,
-    due_date          date not null,
-    status            text not null check (status in ('on_time', 'late', 'rejected', 'missing')),
-    days_late         integer,
-    submissions_received integer not null,
-    submissions_quarantined integer not null,
-    first_accepted_at timestamptz,
-    accepted_submission_id bigint,
-    airflow_run_id    text,
-    checked_at        timestamptz not null default now(),
-    primary key (check_date, period_month, department_code, submission_type)
-);
-grant select on audit.lateness_check to swdw_auditor;
-"""
 
 OUTSTANDING = ("missing", "rejected")
 
@@ -133,11 +114,6 @@ def check(as_of: dt.date, airflow_run_id: str | None = None, period_month: dt.da
     owed = obligations(period)
     bootstrap()
     with connect(autocommit=True) as conn:
-        conn.execute("select pg_advisory_lock(4242001)")
-        try:
-            conn.execute(DDL)
-        finally:
-            conn.execute("select pg_advisory_unlock(4242001)")
         arrivals = conn.execute(
             """select department_code, submission_type, count(*),
                        count(*) filter (where status = 'quarantined'),
@@ -175,14 +151,7 @@ def check(as_of: dt.date, airflow_run_id: str | None = None, period_month: dt.da
                            (check_date, period_month, department_code, submission_type, due_date, status, days_late,
                             submissions_received, submissions_quarantined, first_accepted_at,
                             accepted_submission_id, airflow_run_id)
-                       values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-                       on conflict (check_date, period_month, department_code, submission_type) do update set
-                           due_date = excluded.due_date, status = excluded.status, days_late = excluded.days_late,
-                           submissions_received = excluded.submissions_received,
-                           submissions_quarantined = excluded.submissions_quarantined,
-                           first_accepted_at = excluded.first_accepted_at,
-                           accepted_submission_id = excluded.accepted_submission_id,
-                           airflow_run_id = excluded.airflow_run_id, checked_at = now()""",
+                       values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
                     (
                         as_of,
                         item.period_month,

@@ -16,7 +16,8 @@ What an auditor can rely on:
 2. The input is the kept original (``audit.submission.archive_path``: the archive for
    accepted files, ``quarantine/<id>/`` for rejected ones). Its sha256 is checked against the
    register before use; a mismatch stops the run (altered evidence is never reprocessed).
-3. Every attempt is a row in ``audit.reprocess_run`` (created here, idempotently): the
+3. Every attempt is a row in ``audit.reprocess_run`` (created with every
+   audit table by ingest.warehouse.schema): the
    Airflow run that asked, the parameters, the submission, its status and counts before
    and after, the verdict under the current rules, the action taken. The findings of the
    re-validation go to ``audit.reprocess_finding`` (keyed by reprocess_id); the first
@@ -53,46 +54,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-LOCK_NAMESPACE = 4242  # the same advisory lock ingest.jobs.pipeline takes per submission
-
-DDL = """
-create table if not exists audit.reprocess_run (
-    reprocess_id          bigserial primary key,
-    submission_id         bigint not null references audit.submission (submission_id),
-    requested_by          text,
-    airflow_run_id        text,
-    parameters            jsonb,
-    previous_status       text not null,
-    previous_error_count  integer,
-    previous_warning_count integer,
-    sha256_verified       boolean not null,
-    verdict               text check (verdict in ('accepted', 'rejected')),
-    action                text not null check (action in
-        ('loaded', 'still_rejected', 'confirmed', 'flagged', 'skipped')),
-    new_status            text,
-    row_count             integer,
-    error_count           integer,
-    warning_count         integer,
-    reason                text,
-    feedback_path         text,
-    started_at            timestamptz not null default now(),
-    finished_at           timestamptz
-);
-create table if not exists audit.reprocess_finding (
-    reprocess_id     bigint not null references audit.reprocess_run (reprocess_id),
-    submission_id    bigint not null,
-    source_row       integer,
-    column_name      text,
-    column_header    text,
-    value            text,
-    rule             text not null,
-    severity         text not null check (severity in ('error', 'warning')),
-    message_zh       text not null,
-    message_en       text not null
-);
-create index if not exists reprocess_run_submission_idx on audit.reprocess_run (submission_id);
-grant select on audit.reprocess_run, audit.reprocess_finding to swdw_auditor;
-"""
 
 
 # the submission's reporting month, as stg_submissions defines period_month (the time zone is
@@ -129,14 +90,6 @@ class ReprocessOutcome:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def ensure_tables(conn) -> None:
-    conn.execute("select pg_advisory_lock(4242001)")  # same lock as ingest.warehouse.connection.bootstrap
-    try:
-        conn.execute(DDL)
-    finally:
-        conn.execute("select pg_advisory_unlock(4242001)")
 
 
 def parse_period(value: str | None) -> dt.date | None:
@@ -205,28 +158,6 @@ def select_submissions(
     return result
 
 
-def _record_findings(conn, reprocess_id: int, submission_id: int, findings) -> None:
-    with conn.cursor().copy(
-        "copy audit.reprocess_finding (reprocess_id, submission_id, source_row, column_name, column_header, "
-        "value, rule, severity, message_zh, message_en) from stdin"
-    ) as copy:
-        for f in findings:
-            copy.write_row(
-                (
-                    reprocess_id,
-                    submission_id,
-                    f.source_row,
-                    f.column,
-                    f.header,
-                    f.value,
-                    f.rule,
-                    f.severity,
-                    f.message_zh,
-                    f.message_en,
-                )
-            )
-
-
 def reprocess_submission(
     conn,
     item: dict,
@@ -238,13 +169,13 @@ def reprocess_submission(
     """Re-validate one submission from its kept original and act on the verdict (module docstring, 4)."""
     from psycopg.types.json import Jsonb
 
-    from ingest.config import settings
     from ingest.intake.contracts import get_contract
-    from ingest.intake.errors import SubmissionError
     from ingest.intake.landing import LandingFile
-    from ingest.jobs.pipeline import Evaluation, evaluate, keep_copy, reason_of
-    from ingest.quality.findings import Finding, count
+    from ingest.quality.evaluation import evaluate_or_reject
     from ingest.warehouse import register
+    from ingest.warehouse.loading import load_accepted
+    from ingest.warehouse.locks import try_lock_submission, unlock_submission
+    from ingest.warehouse.originals import quarantine_folder
 
     sid, status = item["submission_id"], item["status"]
     outcome = ReprocessOutcome(
@@ -291,7 +222,7 @@ def reprocess_submission(
         start("skipped", "sha256 of the kept original does not match the register")
         raise ReprocessError(f"submission {sid}: {kept} does not hash to the registered sha256 — not reprocessed")
 
-    if not conn.execute("select pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, sid)).fetchone()[0]:
+    if not try_lock_submission(conn, sid):
         import psycopg
 
         # another run holds the submission: a transient condition, the task retries later
@@ -299,62 +230,41 @@ def reprocess_submission(
     try:
         reprocess_id = start("skipped", "in progress")
         outcome.reprocess_id = reprocess_id
-        received_on = conn.execute(
-            # the same "day received" the first validation used (ingest.jobs.pipeline._process)
-            "select received_at::date from audit.submission where submission_id = %s",
-            (sid,),
-        ).fetchone()[0]
+        received_on = register.received_on(conn, sid)  # the day the first validation judged against
         landing_file = LandingFile(
             str(kept), item["department_code"], item["submission_type"], item["file_name"], kept.stat().st_mtime
         )
-        try:
-            evaluation = evaluate(landing_file, data, sid, received_on)
-        except SubmissionError as exc:
-            evaluation = Evaluation(findings=[Finding(exc.rule, "error", exc.message_zh, exc.message_en)])
-        errors, warnings = count(evaluation.findings, "error"), count(evaluation.findings, "warning")
+        evaluation = evaluate_or_reject(landing_file, data, sid, received_on)
+        errors, warnings = evaluation.error_count, evaluation.warning_count
 
         outcome.verdict = "accepted" if evaluation.accepted else "rejected"
         outcome.row_count, outcome.error_count, outcome.warning_count = len(evaluation.records), errors, warnings
-        outcome.reason = reason_of(evaluation.findings)
-        config = settings()
+        outcome.reason = evaluation.reason
         with conn.transaction():
-            _record_findings(conn, reprocess_id, sid, evaluation.findings)
+            register.record_findings(conn, evaluation.findings, submission_id=sid, reprocess_id=reprocess_id)
             register.record_validation_results(conn, sid, evaluation.validation_results)
-            if status == register.STATUS_QUARANTINED and evaluation.accepted:
-                from ingest.warehouse.loading import copy_records
-
+            if status == register.SubmissionStatus.QUARANTINED and evaluation.accepted:
                 contract = get_contract(item["submission_type"])
                 existing = conn.execute(
                     f"select count(*) from {contract.raw_table} where submission_id = %s", (sid,)
                 ).fetchone()[0]
                 if existing:
                     raise ReprocessError(f"submission {sid} is quarantined but has {existing} raw rows; not loading")
-                archived = keep_copy(data, config.archive_dir / item["department_code"], f"{sid}_{item['file_name']}")
-                copy_records(conn, contract, sid, evaluation.records)
-                register.set_status(
+                load_accepted(
                     conn,
-                    sid,
-                    register.STATUS_LOADED,
-                    archive_path=str(archived),
-                    loaded_at=dt.datetime.now(dt.UTC),
-                    row_count=len(evaluation.records),
-                    error_count=errors,
-                    warning_count=warnings,
-                    report_period=evaluation.report_period,
-                    period_start=evaluation.period_start,
-                    period_end=evaluation.period_end,
-                    data_docs_url=evaluation.data_docs_url,
+                    submission_id=sid,
+                    department_code=item["department_code"],
+                    submission_type=item["submission_type"],
+                    file_name=item["file_name"],
+                    data=data,
+                    evaluation=evaluation,
                     status_reason=f"reprocess #{reprocess_id}: accepted on re-validation (was quarantined)",
                 )
-                if contract.kind == "snapshot":
-                    register.supersede_snapshots(
-                        conn, item["department_code"], item["submission_type"], evaluation.report_period
-                    )
                 outcome.action = "loaded"
-            elif status == register.STATUS_QUARANTINED:
+            elif status == register.SubmissionStatus.QUARANTINED:
                 from ingest.quality.feedback import write_feedback
 
-                folder = config.quarantine_dir / str(sid) / f"reprocess_{reprocess_id}"
+                folder = quarantine_folder(sid) / f"reprocess_{reprocess_id}"
                 folder.mkdir(parents=True, exist_ok=True)
                 write_feedback(folder, evaluation.findings)
                 outcome.feedback_path = str(folder / "feedback.xlsx")
@@ -382,7 +292,7 @@ def reprocess_submission(
             )
         return outcome
     finally:
-        conn.execute("select pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, sid))
+        unlock_submission(conn, sid)
 
 
 def reprocess(
@@ -405,7 +315,6 @@ def reprocess(
         "submission_id": submission_id,
     }
     with connect(autocommit=True) as conn:
-        ensure_tables(conn)
         items = select_submissions(conn, department_code, submission_type, report_period, submission_id)
         outcomes = [
             reprocess_submission(

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the whole file is quarantined
+    WARNING = "warning"  # loaded and recorded
 
 
 @dataclass(frozen=True)
 class Finding:
     rule: str
-    severity: str  # error | warning
+    severity: str  # a Severity
     message_zh: str
     message_en: str
     source_row: int | None = None  # 1-based spreadsheet row; None for whole-file findings
@@ -18,7 +24,7 @@ class Finding:
 
     @property
     def is_error(self) -> bool:
-        return self.severity == "error"
+        return self.severity == Severity.ERROR
 
 
 def count(findings: list[Finding], severity: str) -> int:

@@ -34,15 +34,11 @@ def connect(autocommit: bool = False):
 
 def bootstrap() -> None:
     """Create schemas, roles, audit and raw tables (idempotent)."""
+    from ingest.warehouse.locks import bootstrap_lock
     from ingest.warehouse.schema import bootstrap_sql
 
-    with connect(autocommit=True) as conn:
-        # serialise concurrent bootstraps: CREATE ... IF NOT EXISTS races on the catalog
-        conn.execute("select pg_advisory_lock(4242001)")
-        try:
-            conn.execute(bootstrap_sql())
-        finally:
-            conn.execute("select pg_advisory_unlock(4242001)")
+    with connect(autocommit=True) as conn, bootstrap_lock(conn):
+        conn.execute(bootstrap_sql())
 
 
 def dbt_env() -> dict[str, str]:

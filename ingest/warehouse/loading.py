@@ -1,12 +1,17 @@
-"""COPY of accepted records into raw.<submission_type>."""
+"""The one load path of an accepted file (ingest and reprocess): keep the original, COPY its records
+into raw.<submission_type>, mark it loaded, supersede older snapshots."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from psycopg.types.json import Jsonb
 
 from ingest.faults import crash_point
-from ingest.intake.contracts import Contract
+from ingest.intake.contracts import Contract, get_contract
 from ingest.intake.pii import protect_record
+from ingest.warehouse import register
+from ingest.warehouse.originals import archive_original
 
 
 def copy_records(conn, contract: Contract, submission_id: int, records: list[dict]) -> int:
@@ -22,3 +27,35 @@ def copy_records(conn, contract: Contract, submission_id: int, records: list[dic
                 stored["extra"] = Jsonb(stored["extra"])
             copy.write_row([stored.get(name) for name in columns])
     return len(records)
+
+
+def load_accepted(
+    conn,
+    *,
+    submission_id: int,
+    department_code: str,
+    submission_type: str,
+    file_name: str,
+    data: bytes,
+    evaluation,
+    status_reason: str | None,
+) -> int:
+    """Load an accepted evaluation inside the caller's transaction; returns how many snapshots it superseded.
+
+    The original is kept (fsynced) before the caller commits, so a committed load always has its file.
+    """
+    contract = get_contract(submission_type)
+    kept = archive_original(data, submission_id, department_code, file_name)
+    copy_records(conn, contract, submission_id, evaluation.records)
+    register.set_status(
+        conn,
+        submission_id,
+        register.SubmissionStatus.LOADED,
+        archive_path=str(kept),
+        loaded_at=dt.datetime.now(dt.UTC),
+        status_reason=status_reason,
+        **evaluation.register_fields(),
+    )
+    if contract.kind != "snapshot":
+        return 0
+    return register.supersede_snapshots(conn, department_code, submission_type, evaluation.report_period)

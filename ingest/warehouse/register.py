@@ -6,10 +6,23 @@ States: received → validating → loaded | quarantined; loaded → superseded.
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 
-STATUS_RECEIVED, STATUS_VALIDATING = "received", "validating"
-STATUS_LOADED, STATUS_QUARANTINED, STATUS_SUPERSEDED = "loaded", "quarantined", "superseded"
-UNFINISHED = (STATUS_RECEIVED, STATUS_VALIDATING)
+
+class SubmissionStatus(StrEnum):
+    """A register row's state; the check constraint in ingest.warehouse.schema lists the same."""
+
+    RECEIVED = "received"
+    VALIDATING = "validating"
+    LOADED = "loaded"
+    QUARANTINED = "quarantined"
+    SUPERSEDED = "superseded"
+
+
+# a row still in one of these is finished by the next run (a crash left it behind)
+UNFINISHED = (SubmissionStatus.RECEIVED, SubmissionStatus.VALIDATING)
+# the findings of a file's first validation, and those of each later reprocess run
+FINDINGS_TABLES = {"submission": "audit.submission_finding", "reprocess": "audit.reprocess_finding"}
 
 
 def find(conn, department: str, submission_type: str, sha256: str):
@@ -50,6 +63,13 @@ def register(
     return find(conn, department, submission_type, sha256)[0], False
 
 
+def received_on(conn, submission_id: int):
+    """The day a submission landed: what "not after the day received" rules are judged against."""
+    return conn.execute(
+        "select received_at::date from audit.submission where submission_id = %s", (submission_id,)
+    ).fetchone()[0]
+
+
 def set_status(conn, submission_id: int, status: str, **fields) -> None:
     assignments = ", ".join(f"{name} = %s" for name in fields)
     conn.execute(
@@ -82,24 +102,26 @@ def supersede_snapshots(conn, department: str, submission_type: str, report_peri
     return cursor.rowcount
 
 
-def record_findings(conn, submission_id: int, findings) -> None:
-    with conn.cursor().copy(
-        "copy audit.submission_finding (submission_id, source_row, column_name, column_header, "
-        "value, rule, severity, message_zh, message_en) from stdin"
-    ) as copy:
+def record_findings(conn, findings, *, submission_id: int, reprocess_id: int | None = None) -> None:
+    """COPY the findings: to audit.submission_finding, or to audit.reprocess_finding for a reprocess run."""
+    table = FINDINGS_TABLES["submission" if reprocess_id is None else "reprocess"]
+    keys = ("submission_id",) if reprocess_id is None else ("reprocess_id", "submission_id")
+    key_values = (submission_id,) if reprocess_id is None else (reprocess_id, submission_id)
+    columns = (
+        *keys,
+        "source_row",
+        "column_name",
+        "column_header",
+        "value",
+        "rule",
+        "severity",
+        "message_zh",
+        "message_en",
+    )
+    with conn.cursor().copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy:
         for f in findings:
             copy.write_row(
-                (
-                    submission_id,
-                    f.source_row,
-                    f.column,
-                    f.header,
-                    f.value,
-                    f.rule,
-                    f.severity,
-                    f.message_zh,
-                    f.message_en,
-                )
+                (*key_values, f.source_row, f.column, f.header, f.value, f.rule, f.severity, f.message_zh, f.message_en)
             )
 
 

@@ -1,6 +1,8 @@
-"""Warehouse bootstrap: schemas, roles and grants (DESIGN §7), audit tables, raw tables.
+"""Every DDL statement of the warehouse: schemas, roles and grants (DESIGN §7), every audit
+table with its tamper guard, and the raw tables (generated from the contracts).
 
-Idempotent; run before every ingest. Raw tables are generated from the contracts.
+Idempotent; run before every ingest, reprocess and calendar check. No other module creates
+or alters a table.
 """
 
 from __future__ import annotations
@@ -72,8 +74,63 @@ create table if not exists audit.pipeline_run (
     files_seen    integer,
     loaded        integer,
     quarantined   integer,
-    duplicates    integer
+    duplicates    integer,
+    failed        integer
 );
+create table if not exists audit.reprocess_run (
+    reprocess_id          bigserial primary key,
+    submission_id         bigint not null references audit.submission (submission_id),
+    requested_by          text,
+    airflow_run_id        text,
+    parameters            jsonb,
+    previous_status       text not null,
+    previous_error_count  integer,
+    previous_warning_count integer,
+    sha256_verified       boolean not null,
+    verdict               text check (verdict in ('accepted', 'rejected')),
+    action                text not null check (action in
+        ('loaded', 'still_rejected', 'confirmed', 'flagged', 'skipped')),
+    new_status            text,
+    row_count             integer,
+    error_count           integer,
+    warning_count         integer,
+    reason                text,
+    feedback_path         text,
+    started_at            timestamptz not null default now(),
+    finished_at           timestamptz
+);
+create table if not exists audit.reprocess_finding (
+    reprocess_id     bigint not null references audit.reprocess_run (reprocess_id),
+    submission_id    bigint not null,
+    source_row       integer,
+    column_name      text,
+    column_header    text,
+    value            text,
+    rule             text not null,
+    severity         text not null check (severity in ('error', 'warning')),
+    message_zh       text not null,
+    message_en       text not null
+);
+create index if not exists reprocess_run_submission_idx on audit.reprocess_run (submission_id);
+create table if not exists audit.lateness_check (
+    check_id          bigserial primary key,
+    check_date        date not null,
+    period_month      date not null,
+    department_code   text not null,
+    submission_type   text not null,
+    due_date          date not null,
+    status            text not null check (status in ('on_time', 'late', 'rejected', 'missing')),
+    days_late         integer,
+    submissions_received integer not null,
+    submissions_quarantined integer not null,
+    first_accepted_at timestamptz,
+    accepted_submission_id bigint,
+    airflow_run_id    text,
+    checked_at        timestamptz not null default now()
+);
+-- append-only: a re-run of a day adds rows; the latest checked_at of a day is that day's answer
+create index if not exists lateness_check_day_idx
+    on audit.lateness_check (check_date, period_month, department_code, submission_type, checked_at);
 """
 
 
@@ -85,6 +142,17 @@ _AUDIT_GUARD_FUNCTIONS = """
 create or replace function audit.refuse_change() returns trigger language plpgsql as $$
 begin
     raise exception 'audit.% is append-only: % refused', tg_table_name, tg_op
+        using errcode = 'insufficient_privilege',
+              hint = 'audit rows are evidence; record a new row instead';
+end $$;
+-- the other audit tables with a lifecycle (a run that starts, then finishes) name the columns
+-- that may move as trigger arguments; every other column is fixed once written
+create or replace function audit.guard_fixed_columns() returns trigger language plpgsql as $$
+begin
+    if tg_op = 'UPDATE' and (to_jsonb(new) - tg_argv) = (to_jsonb(old) - tg_argv) then
+        return new;
+    end if;
+    raise exception 'audit.%: % refused: only % may change', tg_table_name, tg_op, array_to_string(tg_argv, ', ')
         using errcode = 'insufficient_privilege',
               hint = 'audit rows are evidence; record a new row instead';
 end $$;
@@ -105,23 +173,56 @@ end $$;
 """
 
 
-# (trigger, table, event, level, function): created once, so a bootstrap does not lock the tables
-AUDIT_TRIGGERS = (
-    ("validation_result_append_only", "audit.validation_result", "update or delete", "row", "refuse_change"),
-    ("validation_result_no_truncate", "audit.validation_result", "truncate", "statement", "refuse_change"),
-    ("submission_finding_append_only", "audit.submission_finding", "update or delete", "row", "refuse_change"),
-    ("submission_finding_no_truncate", "audit.submission_finding", "truncate", "statement", "refuse_change"),
-    ("submission_received_facts_fixed", "audit.submission", "update or delete", "row", "guard_submission"),
-    ("submission_no_truncate", "audit.submission", "truncate", "statement", "refuse_change"),
+# Every audit table and how it is guarded; tests/test_ingest.py checks that no audit table is missing.
+APPEND_ONLY_TABLES = (
+    "audit.validation_result",
+    "audit.submission_finding",
+    "audit.reprocess_finding",
+    "audit.lateness_check",
 )
+# table -> the columns a later step of the same run may fill in
+LIFECYCLE_COLUMNS = {
+    "audit.pipeline_run": ("finished_at", "loaded", "quarantined", "duplicates", "failed"),
+    "audit.reprocess_run": (
+        "verdict",
+        "action",
+        "new_status",
+        "row_count",
+        "error_count",
+        "warning_count",
+        "reason",
+        "feedback_path",
+        "finished_at",
+    ),
+}
+
+
+def _audit_triggers() -> list[tuple[str, str, str, str, str]]:
+    """(trigger, table, event, level, function call) for every audit table."""
+    triggers = []
+    for table in APPEND_ONLY_TABLES:
+        name = table.split(".")[1]
+        triggers.append((f"{name}_append_only", table, "update or delete", "row", "refuse_change()"))
+    for table, movable in LIFECYCLE_COLUMNS.items():
+        name = table.split(".")[1]
+        arguments = ", ".join(f"'{column}'" for column in movable)
+        triggers.append(
+            (f"{name}_fixed_columns", table, "update or delete", "row", f"guard_fixed_columns({arguments})")
+        )
+    triggers.append(
+        ("submission_received_facts_fixed", "audit.submission", "update or delete", "row", "guard_submission()")
+    )
+    for table in (*APPEND_ONLY_TABLES, *LIFECYCLE_COLUMNS, "audit.submission"):
+        triggers.append((f"{table.split('.')[1]}_no_truncate", table, "truncate", "statement", "refuse_change()"))
+    return triggers
 
 
 def audit_guards_ddl() -> str:
     triggers = "\n".join(
         f"do $$ begin if not exists (select 1 from pg_trigger where tgname = '{name}' "
         f"and tgrelid = '{table}'::regclass) then create trigger {name} before {event} on {table} "
-        f"for each {level} execute function audit.{function}(); end if; end $$;"
-        for name, table, event, level, function in AUDIT_TRIGGERS
+        f"for each {level} execute function audit.{function}; end if; end $$;"
+        for name, table, event, level, function in _audit_triggers()
     )
     return _AUDIT_GUARD_FUNCTIONS + triggers + "\n"
 
@@ -170,12 +271,19 @@ grant usage on all sequences in schema raw, audit to swdw_loader;
 grant select on all tables in schema raw, audit to swdw_transformer, swdw_auditor;
 -- audit rows are evidence: no role may update or delete findings and validation results;
 -- the loader updates only the register's lifecycle columns (enforced by audit_guards_ddl)
-revoke update, delete, truncate on audit.validation_result, audit.submission_finding
+revoke update, delete, truncate on {append_only}
     from public, swdw_loader, swdw_transformer, swdw_bi, swdw_auditor;
-revoke delete, truncate on audit.submission from public, swdw_loader, swdw_transformer, swdw_bi, swdw_auditor;
+revoke delete, truncate on {lifecycle} from public, swdw_loader, swdw_transformer, swdw_bi, swdw_auditor;
 alter default privileges in schema marts grant select on tables to swdw_bi, swdw_auditor;
 """
 
 
+def grants_ddl() -> str:
+    return GRANTS_DDL.format(
+        append_only=", ".join(APPEND_ONLY_TABLES),
+        lifecycle=", ".join(("audit.submission", *LIFECYCLE_COLUMNS)),
+    )
+
+
 def bootstrap_sql() -> str:
-    return roles_ddl() + AUDIT_DDL + audit_guards_ddl() + raw_ddl() + GRANTS_DDL
+    return roles_ddl() + AUDIT_DDL + audit_guards_ddl() + raw_ddl() + grants_ddl()

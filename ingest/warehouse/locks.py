@@ -1,0 +1,29 @@
+"""PostgreSQL advisory locks: every key swdw takes, in one place so no two uses collide."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+# catalog changes (CREATE ... IF NOT EXISTS races on the catalog when two runs bootstrap at once)
+BOOTSTRAP_KEY = 4242001
+# (namespace, submission_id): one run at a time works on a submission (ingest or reprocess)
+SUBMISSION_NAMESPACE = 4242
+
+
+@contextmanager
+def bootstrap_lock(conn):
+    """Serialise warehouse DDL across processes (session-level lock on an autocommit connection)."""
+    conn.execute("select pg_advisory_lock(%s)", (BOOTSTRAP_KEY,))
+    try:
+        yield
+    finally:
+        conn.execute("select pg_advisory_unlock(%s)", (BOOTSTRAP_KEY,))
+
+
+def try_lock_submission(conn, submission_id: int) -> bool:
+    """True when this session now holds the submission; False when another run does."""
+    return conn.execute("select pg_try_advisory_lock(%s, %s)", (SUBMISSION_NAMESPACE, submission_id)).fetchone()[0]
+
+
+def unlock_submission(conn, submission_id: int) -> None:
+    conn.execute("select pg_advisory_unlock(%s, %s)", (SUBMISSION_NAMESPACE, submission_id))
