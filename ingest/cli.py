@@ -30,12 +30,31 @@ def _cmd_sample(args) -> int:
     return 0
 
 
+# Exit codes (README "Commands"). When several apply, the first in this list wins.
+EXIT_OK = 0
+EXIT_UNAVAILABLE = 2  # swdw could not run: warehouse unreachable, bad configuration (main())
+EXIT_BUILD_FAILED = 1  # dbt build failed: the marts are stale
+EXIT_FILE_FAILED = 4  # a file failed with an internal error (quarantined as internal_error)
+EXIT_QUARANTINED = 3  # --strict: a file was quarantined by a rule
+
+
+def _ingest_exit_code(outcomes, strict: bool) -> int:
+    from ingest.jobs.pipeline import FileStatus, count_outcomes
+
+    counts = count_outcomes(outcomes)
+    if counts[FileStatus.FAILED]:
+        return EXIT_FILE_FAILED
+    if strict and counts[FileStatus.QUARANTINED]:
+        return EXIT_QUARANTINED
+    return EXIT_OK
+
+
 def _cmd_ingest(args) -> int:
     from ingest.jobs.pipeline import ingest_landing, print_outcomes
 
     outcomes = ingest_landing(trigger="cli")
     print_outcomes(outcomes)
-    return 1 if args.strict and any(o.status == "quarantined" for o in outcomes) else 0
+    return _ingest_exit_code(outcomes, args.strict)
 
 
 def _cmd_build(args) -> int:
@@ -48,7 +67,19 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    return _cmd_ingest(args) or _cmd_build(args)
+    # the build runs whatever ingest met: what was accepted reaches the marts
+    ingested = _cmd_ingest(args)
+    return _cmd_build(args) or ingested
+
+
+def _cmd_reprocess(args) -> int:
+    from ingest.jobs.reprocess import rebuild_marts, reprocess_by_id
+
+    outcomes = reprocess_by_id(args.submission_id)
+    loaded = [o for o in outcomes if o["action"] == "loaded"]
+    if loaded and not rebuild_marts(loaded[0]["submission_type"]):
+        return EXIT_BUILD_FAILED
+    return EXIT_OK
 
 
 def _cmd_status(args) -> int:
@@ -66,15 +97,25 @@ def _cmd_summary(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="swdw", description="Social-work data warehouse")
+    parser = argparse.ArgumentParser(
+        prog="swdw",
+        description="Social-work data warehouse",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit codes: 0 done (run: marts refreshed); 2 could not run (warehouse unreachable, configuration);\n"
+        "1 dbt build failed (marts stale); 4 a file failed with an internal error; 3 --strict and a file was\n"
+        "quarantined. When several apply, the first listed wins.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="ingest every new landing file, then dbt build")
-    run.add_argument("--strict", action="store_true", help="exit 1 if any file was quarantined")
+    run.add_argument("--strict", action="store_true", help="exit 3 if any file was quarantined")
     run.set_defaults(func=_cmd_run)
     ingest = sub.add_parser("ingest", help="ingest every new landing file")
-    ingest.add_argument("--strict", action="store_true", help="exit 1 if any file was quarantined")
+    ingest.add_argument("--strict", action="store_true", help="exit 3 if any file was quarantined")
     ingest.set_defaults(func=_cmd_ingest)
     sub.add_parser("build", help="dbt build of staging, intermediate and marts").set_defaults(func=_cmd_build)
+    again = sub.add_parser("reprocess", help="re-validate a kept original under its own submission id")
+    again.add_argument("submission_id", type=int)
+    again.set_defaults(func=_cmd_reprocess)
     status = sub.add_parser("status", help="the submission register, newest first")
     status.add_argument("--limit", type=int, default=50)
     status.add_argument(
@@ -100,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the CLI prints a reason, not a traceback
-        print(f"swdw {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"swdw {args.command}: error: {' '.join(str(exc).split()) or type(exc).__name__}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
 
 
 if __name__ == "__main__":

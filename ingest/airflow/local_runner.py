@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ingest.airflow.dag_defaults import WAREHOUSE_CONN_ID
 from ingest.config import REPO_ROOT
+from ingest.warehouse.connection import is_transient
 
 DAGS_FOLDER = REPO_ROOT / "dags"
 WAREHOUSE_CONN_ENV = "AIRFLOW_CONN_" + WAREHOUSE_CONN_ID.upper()
@@ -137,52 +138,37 @@ def ensure_airflow_db(env: dict[str, str] | None = None) -> Path:
     return database
 
 
-def is_transient(exc: BaseException) -> bool:
-    """A fault worth retrying with backoff: the warehouse or the landing store was unreachable.
-
-    psycopg.OperationalError covers connection refused, a dropped connection, the server
-    shutting down, too many connections, deadlocks and serialisation failures. Anything else
-    (a bug, a malformed configuration) fails the same way on every try.
-    """
-    try:
-        import psycopg
-
-        if isinstance(exc, psycopg.OperationalError):
-            return True
-    except ImportError:  # pragma: no cover - psycopg is a hard dependency
-        pass
-    return isinstance(exc, (ConnectionError, TimeoutError))
-
-
 def process_file_task(file: dict) -> dict:
     """The body of swdw_ingest_submissions.process_file: one landing file, retry policy applied.
 
     - validation failures never raise: the file is quarantined and the outcome returned
       (status ``quarantined``), so the task succeeds and is never retried;
-    - transient faults (``is_transient``) propagate unchanged, so Airflow retries the task
-      with exponential backoff (the task's declared ``retries``); retrying is safe because
-      registration is idempotent and a file is loaded in one transaction;
-    - any other exception is a defect that a retry cannot fix: it is raised as
-      AirflowFailException, which fails the task at once (no retries) and alerts;
+    - transient faults (``is_transient``: the warehouse unreachable) propagate, so Airflow
+      retries the task with exponential backoff; retrying is safe because registration is
+      idempotent and a file is loaded in one transaction;
+    - an internal error is finished by the pipeline itself (quarantined as ``internal_error``,
+      status ``failed``); the task then fails at once (AirflowFailException: no retries) so
+      the run is red and the failure alerts, while the other files go on;
     - a file that left the landing zone since discovery (handled by a concurrent run or
-      withdrawn) is reported as ``gone``.
+      withdrawn) is reported as ``busy``.
     """
-    from ingest.jobs.pipeline import process_landing_file
+    from ingest.jobs.pipeline import FileStatus, WarehouseUnavailable, process_landing_file
 
     try:
-        return dict(process_landing_file(file))
-    except FileNotFoundError:
-        return {
-            **{k: file.get(k) for k in ("file_name", "department_code", "submission_type")},
-            "status": "gone",
-            "reason": "no longer in the landing zone",
-        }
+        outcome = dict(process_landing_file(file))
+    except WarehouseUnavailable:
+        raise
     except Exception as exc:
         if is_transient(exc):
             raise
         from airflow.sdk.exceptions import AirflowFailException
 
         raise AirflowFailException(f"not retried ({type(exc).__name__}): {exc}") from exc
+    if outcome["status"] == FileStatus.FAILED:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(f"submission {outcome['submission_id']} quarantined: {outcome['reason']}")
+    return outcome
 
 
 def run_dag_test(

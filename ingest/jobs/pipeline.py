@@ -6,29 +6,52 @@ copies are written before the single transaction that loads raw rows and sets th
 status, and the landing copy is removed only after that commit, so a kill at any point
 leaves nothing half-loaded and nothing lost. An advisory lock per submission keeps two
 concurrent runs from processing the same file.
+
+One file never stops the others: whatever goes wrong while processing a file (a reader,
+the normaliser, GX, PostgreSQL, the file system) ends in a final register state with a
+reason (rule ``internal_error`` naming the stage and the exception). Only a warehouse that
+cannot be reached stops the run (``WarehouseUnavailable``): nothing can be recorded then,
+and every file stays in the landing zone for the next run. A file whose processing was
+interrupted ``MAX_ATTEMPTS`` times (killed, out of memory) is quarantined instead of being
+tried again; ``swdw reprocess`` takes it again after a fix.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+import unicodedata
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
 from ingest.config import settings
 from ingest.faults import crash_point
-from ingest.intake.landing import LandingFile, discover, read_bytes, remove_from_landing, sha256_of
+from ingest.intake.landing import (
+    REFUSALS,
+    FileTooLarge,
+    LandingFile,
+    NotARegularFile,
+    discover,
+    read_landing_file,
+    remove_from_landing,
+    sha256_of,
+)
+from ingest.quality.findings import Finding, Severity, internal_error
 from ingest.warehouse import register
+from ingest.warehouse.connection import WarehouseUnavailable
 from ingest.warehouse.locks import try_lock_submission, unlock_submission
+
+MAX_ATTEMPTS = 3
 
 
 class FileStatus(StrEnum):
     """What one run did with one landing file."""
 
     LOADED = "loaded"
-    QUARANTINED = "quarantined"
+    QUARANTINED = "quarantined"  # rejected by a rule: the clerk gets a feedback report
+    FAILED = "failed"  # quarantined after an internal error: an engineer's matter
     DUPLICATE = "duplicate"  # the same bytes are registered already
     BUSY = "busy"  # another run holds the file
 
@@ -65,13 +88,37 @@ def _landed_at(landing_file: LandingFile) -> dt.datetime | None:
     return min(landed, dt.datetime.now(dt.UTC))  # a clock ahead of ours is not believed
 
 
+def _storable(name: str) -> str:
+    """A file or folder name as text PostgreSQL can store: undecodable bytes escaped, control characters shown."""
+    text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
+def _refusal_finding(landing_file: LandingFile, too_large: FileTooLarge | None) -> Finding:
+    if too_large is not None:
+        return Finding(
+            "file_too_large",
+            Severity.ERROR,
+            f"文件过大（{too_large.size} 字节，上限 {too_large.limit}），未读取",
+            f"file is {too_large.size} bytes, above the {too_large.limit} limit; not read",
+        )
+    zh, en = REFUSALS[landing_file.refusal]
+    target = f" → {landing_file.link_target}" if landing_file.link_target else ""
+    return Finding(
+        "not_a_regular_file",
+        Severity.ERROR,
+        f"报送目录中只接受普通文件，此项是{zh}{target}，未读取",
+        f"only regular files are accepted in the landing zone; this is {en}{target}; not read",
+    )
+
+
 def process_landing_file(entry: dict | LandingFile) -> dict:
     """Register, validate and load or quarantine one landing file; returns its outcome as a dict."""
-    from ingest.warehouse.connection import connect
-
     landing_file = entry if isinstance(entry, LandingFile) else LandingFile(**entry)
+    if landing_file.refusal:
+        return _refuse(landing_file, _refusal_finding(landing_file, None)).to_dict()
     try:
-        data = read_bytes(landing_file.path)
+        data = read_landing_file(landing_file, settings().max_file_bytes)
     except FileNotFoundError:
         # another run took the file between discovery and now: it is that run's to finish
         return FileOutcome(
@@ -81,56 +128,144 @@ def process_landing_file(entry: dict | LandingFile) -> dict:
             FileStatus.BUSY,
             reason="no longer in the landing zone (taken by another run)",
         ).to_dict()
-    sha = sha256_of(data)
-    department = landing_file.department_code or "(none)"
-    kind = landing_file.submission_type or "(none)"
-    base = FileOutcome(landing_file.file_name, department, kind, FileStatus.DUPLICATE)
-    with connect(autocommit=True) as conn:
-        submission_id, _ = register.register(
-            conn,
-            department=department,
-            submission_type=kind,
-            file_name=landing_file.file_name,
-            landing_path=landing_file.path,
-            sha256=sha,
-            size=len(data),
-            received_at=_landed_at(landing_file),
+    except NotARegularFile as exc:  # swapped for a link, pipe or device since discovery
+        refused = replace(landing_file, refusal=exc.refusal)
+        return _refuse(refused, _refusal_finding(refused, None)).to_dict()
+    except FileTooLarge as exc:
+        return _refuse(landing_file, _refusal_finding(landing_file, exc)).to_dict()
+    except OSError as exc:  # unreadable (permissions, I/O error): recorded, never silently skipped
+        return _refuse(landing_file, internal_error("read", exc)).to_dict()
+    return _guarded(
+        landing_file,
+        sha256_of(data),
+        len(data),
+        lambda conn, sid, outcome: _process(conn, landing_file, data, sid, outcome),
+    ).to_dict()
+
+
+def _guarded(landing_file: LandingFile, sha: str, size: int, work) -> FileOutcome:
+    """Register the file, hold its lock and run ``work`` unless the same bytes are finished already."""
+    from ingest.warehouse.connection import connect, is_transient
+
+    department = _storable(landing_file.department_code) or "(none)"
+    kind = _storable(landing_file.submission_type) or "(none)"
+    outcome = FileOutcome(_storable(landing_file.file_name), department, kind, FileStatus.DUPLICATE)
+    try:
+        with connect(autocommit=True) as conn:
+            submission_id, _ = register.register(
+                conn,
+                department=department,
+                submission_type=kind,
+                file_name=outcome.file_name,
+                landing_path=_storable(landing_file.path),
+                sha256=sha,
+                size=size,
+                received_at=_landed_at(landing_file),
+            )
+            outcome.submission_id = submission_id
+            if not try_lock_submission(conn, submission_id):
+                outcome.status, outcome.reason = FileStatus.BUSY, "being processed by another run"
+                return outcome
+            try:
+                status, archive_path = conn.execute(
+                    "select status, archive_path from audit.submission where submission_id = %s", (submission_id,)
+                ).fetchone()
+                if status not in register.UNFINISHED:
+                    # the same bytes are already registered: finish a landing clean-up a crash may have left
+                    if archive_path and Path(archive_path).exists():
+                        remove_from_landing(landing_file)
+                    outcome.reason = f"same bytes as submission {submission_id} ({status})"
+                    return outcome
+                work(conn, submission_id, outcome)
+                return outcome
+            finally:
+                if not conn.closed and not conn.broken:
+                    unlock_submission(conn, submission_id)
+    except Exception as exc:
+        if is_transient(exc):
+            raise WarehouseUnavailable(
+                f"warehouse unreachable: {' '.join(str(exc).split()) or type(exc).__name__}"
+            ) from exc
+        raise
+
+
+def _process(conn, landing_file: LandingFile, data: bytes, submission_id: int, outcome: FileOutcome) -> None:
+    from ingest.quality.evaluation import Evaluation, Stages, evaluate_or_reject
+    from ingest.warehouse.connection import is_transient
+
+    attempts = register.start_attempt(conn, submission_id)
+    if attempts > MAX_ATTEMPTS:
+        interrupted = Finding(
+            "internal_error",
+            Severity.ERROR,
+            f"文件处理已中断 {attempts - 1} 次（进程被终止或内存不足），不再自动重试；修复后可重新处理",
+            f"processing was interrupted {attempts - 1} times (killed or out of memory); not retried again; "
+            "reprocess it after a fix",
         )
-        base.submission_id = submission_id
-        if not try_lock_submission(conn, submission_id):
-            base.status, base.reason = FileStatus.BUSY, "being processed by another run"
-            return base.to_dict()
-        try:
-            status, archive_path = conn.execute(
-                "select status, archive_path from audit.submission where submission_id = %s", (submission_id,)
-            ).fetchone()
-            if status not in register.UNFINISHED:
-                # the same bytes are already registered: finish a landing clean-up a crash may have left
-                if archive_path and Path(archive_path).exists():
-                    remove_from_landing(landing_file)
-                base.reason = f"same bytes as submission {submission_id} ({status})"
-                return base.to_dict()
-            return _process(conn, landing_file, data, submission_id, base).to_dict()
-        finally:
-            unlock_submission(conn, submission_id)
+        _quarantine(conn, landing_file, data, submission_id, Evaluation(findings=[interrupted]), outcome)
+        outcome.status = FileStatus.FAILED
+        remove_from_landing(landing_file)
+        return
+    stages = Stages(f"#{submission_id} {landing_file.department_code}/{landing_file.file_name}")
+    try:
+        evaluation = evaluate_or_reject(
+            landing_file, data, submission_id, register.received_on(conn, submission_id), stages
+        )
+        _describe(outcome, evaluation)
+        if evaluation.accepted:
+            stages.enter("load", len(evaluation.records))
+            _load(conn, landing_file, data, submission_id, evaluation, outcome)
+        else:
+            stages.enter("quarantine")
+            _quarantine(conn, landing_file, data, submission_id, evaluation, outcome)
+        stages.enter("done")
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        # a defect or a value nothing anticipated: this file ends here, with its reason; the others go on
+        failed = Evaluation(findings=[internal_error(stages.current, exc)])
+        _describe(outcome, failed)
+        _quarantine(conn, landing_file, data, submission_id, failed, outcome)
+        outcome.status = FileStatus.FAILED
+    remove_from_landing(landing_file)
 
 
-def _process(conn, landing_file: LandingFile, data: bytes, submission_id: int, outcome: FileOutcome) -> FileOutcome:
-    from ingest.quality.evaluation import evaluate_or_reject
-
-    register.set_status(conn, submission_id, register.SubmissionStatus.VALIDATING)
-    received_on = register.received_on(conn, submission_id)
-    evaluation = evaluate_or_reject(landing_file, data, submission_id, received_on)
+def _describe(outcome: FileOutcome, evaluation) -> None:
     outcome.row_count = len(evaluation.records)
     outcome.error_count, outcome.warning_count = evaluation.error_count, evaluation.warning_count
     outcome.data_docs_url = evaluation.data_docs_url
     outcome.reason = evaluation.reason
-    if evaluation.accepted:
-        _load(conn, landing_file, data, submission_id, evaluation, outcome)
-    else:
-        _quarantine(conn, landing_file, data, submission_id, evaluation, outcome)
-    remove_from_landing(landing_file)
-    return outcome
+
+
+def _refuse(landing_file: LandingFile, finding: Finding) -> FileOutcome:
+    """Quarantine an entry that is never read: the entry itself is moved aside, not opened."""
+    from ingest.quality.evaluation import Evaluation
+
+    def work(conn, submission_id: int, outcome: FileOutcome) -> None:
+        from ingest.quality.feedback import write_feedback
+        from ingest.warehouse.originals import quarantine_folder, set_aside
+
+        register.start_attempt(conn, submission_id)
+        evaluation = Evaluation(findings=[finding])
+        _describe(outcome, evaluation)
+        folder = quarantine_folder(submission_id)
+        kept = set_aside(landing_file.path, folder, landing_file.file_name)
+        write_feedback(folder, evaluation.findings)
+        with conn.transaction():
+            register.record_findings(conn, evaluation.findings, submission_id=submission_id)
+            register.set_status(
+                conn,
+                submission_id,
+                register.SubmissionStatus.QUARANTINED,
+                archive_path=str(kept) if kept else None,
+                feedback_path=str(folder / "feedback.xlsx"),
+                status_reason=evaluation.reason,
+                **evaluation.register_fields(),
+            )
+        outcome.status = FileStatus.QUARANTINED
+        outcome.feedback_path = str(folder / "feedback.xlsx")
+
+    return _guarded(landing_file, landing_file.identity(), landing_file.size, work)
 
 
 def _load(conn, landing_file: LandingFile, data: bytes, submission_id: int, evaluation, outcome: FileOutcome) -> None:
@@ -203,13 +338,33 @@ def ingest_landing(trigger: str = "cli", progress=sys.stderr) -> list[FileOutcom
                 file=progress,
                 flush=True,
             )
-        outcomes.append(FileOutcome(**process_landing_file(entry)))
+        try:
+            outcomes.append(FileOutcome(**process_landing_file(entry)))
+        except WarehouseUnavailable:
+            raise
+        except Exception as exc:  # the last guard: this file failed, the others still go
+            finding = internal_error("register", exc)
+            outcomes.append(
+                FileOutcome(
+                    _storable(entry["file_name"]),
+                    _storable(entry["department_code"]),
+                    _storable(entry["submission_type"]),
+                    FileStatus.FAILED,
+                    reason=f"{finding.message_zh} | {finding.message_en}",
+                )
+            )
     counts = count_outcomes(outcomes)
     with connect(autocommit=True) as conn:
         conn.execute(
             "update audit.pipeline_run set finished_at = now(), loaded = %s, quarantined = %s, "
-            "duplicates = %s where run_id = %s",
-            (counts[FileStatus.LOADED], counts[FileStatus.QUARANTINED], counts[FileStatus.DUPLICATE], run_id),
+            "duplicates = %s, failed = %s where run_id = %s",
+            (
+                counts[FileStatus.LOADED],
+                counts[FileStatus.QUARANTINED],
+                counts[FileStatus.DUPLICATE],
+                counts[FileStatus.FAILED],
+                run_id,
+            ),
         )
     return outcomes
 

@@ -334,6 +334,20 @@ def reprocess(
     return outcomes
 
 
+def reprocess_by_id(submission_id: int, requested_by: str = "cli") -> list[dict]:
+    """`swdw reprocess SUBMISSION_ID`: the submission's own department and type, no period needed."""
+    from ingest.warehouse.connection import bootstrap, connect
+
+    bootstrap()
+    with connect() as conn:
+        found = conn.execute(
+            "select department_code, submission_type from audit.submission where submission_id = %s", (submission_id,)
+        ).fetchone()
+    if found is None:
+        raise ReprocessError(f"submission {submission_id} is not in the register")
+    return reprocess(found[0], found[1], None, submission_id, requested_by=requested_by)
+
+
 def dbt_selection(submission_type: str) -> list[str]:
     """The models (and their tests) fed by raw.<type>, and the register-quality chain."""
     # descendants only: their other parents (dimensions, seeds) exist from the last full build

@@ -6,6 +6,8 @@ Ingest and reprocess both judge a file here, so a file gets the same verdict eit
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from dataclasses import dataclass, field
 
 from ingest.config import settings
@@ -15,6 +17,20 @@ from ingest.intake.landing import LandingFile
 from ingest.intake.reference import departments
 from ingest.intake.routing import check_routing
 from ingest.quality.findings import Finding, Severity, count
+
+log = logging.getLogger("swdw.ingest")
+
+
+class Stages:
+    """Which stage a file is in (named in internal errors), with a log line per finished stage."""
+
+    def __init__(self, label: str = ""):
+        self.label, self.current, self._started = label, "register", time.monotonic()
+
+    def enter(self, stage: str, rows: int | None = None) -> None:
+        elapsed = time.monotonic() - self._started
+        log.info("%s: %s done in %.2f s%s", self.label, self.current, elapsed, f" ({rows} rows)" if rows else "")
+        self.current, self._started = stage, time.monotonic()
 
 
 @dataclass
@@ -114,18 +130,25 @@ def _check_rows(grid: list) -> None:
         )
 
 
-def evaluate(landing_file: LandingFile, data: bytes, submission_id: int, received_on: dt.date) -> Evaluation:
+def evaluate(
+    landing_file: LandingFile, data: bytes, submission_id: int, received_on: dt.date, stages: Stages | None = None
+) -> Evaluation:
     """Parse, normalise and validate; raises SubmissionError for whole-file rejections."""
     from ingest.intake.normalise import parse_grid
     from ingest.intake.readers import read_grid
     from ingest.quality.validation import validate
 
+    stages = stages or Stages(landing_file.file_name)
+    stages.enter("routing")
     check_routing(landing_file)
     _check_size(data)
     contract = get_contract(landing_file.submission_type)
+    stages.enter("read")
     grid = read_grid(data, landing_file.file_name)
     _check_rows(grid)
+    stages.enter("normalise", len(grid))
     parsed = parse_grid(grid, contract, landing_file.file_name)
+    stages.enter("validate", len(parsed.records))
     evaluation = Evaluation(records=parsed.records, findings=list(parsed.findings))
     if not parsed.records and not any(f.is_error for f in parsed.findings):
         evaluation.findings.append(
@@ -143,9 +166,11 @@ def evaluate(landing_file: LandingFile, data: bytes, submission_id: int, receive
     return evaluation
 
 
-def evaluate_or_reject(landing_file: LandingFile, data: bytes, submission_id: int, received_on: dt.date) -> Evaluation:
+def evaluate_or_reject(
+    landing_file: LandingFile, data: bytes, submission_id: int, received_on: dt.date, stages: Stages | None = None
+) -> Evaluation:
     """evaluate(), with a whole-file rejection turned into a one-finding Evaluation."""
     try:
-        return evaluate(landing_file, data, submission_id, received_on)
+        return evaluate(landing_file, data, submission_id, received_on, stages)
     except SubmissionError as exc:
         return Evaluation.rejected(exc)

@@ -29,3 +29,15 @@ class Finding:
 
 def count(findings: list[Finding], severity: str) -> int:
     return sum(1 for f in findings if f.severity == severity)
+
+
+def internal_error(stage: str, exc: BaseException) -> Finding:
+    """A defect or an unexpected condition met while processing a file, named so an engineer can find it."""
+    detail = " ".join(str(exc).split())[:300] or repr(exc)[:300]
+    name = type(exc).__name__
+    return Finding(
+        "internal_error",
+        Severity.ERROR,
+        f"处理文件时发生系统内部错误（{stage}阶段，{name}：{detail}），文件已隔离，修复后可重新处理",
+        f"internal error during {stage}: {name}: {detail}; the file is quarantined and can be reprocessed after a fix",
+    )

@@ -7,6 +7,10 @@ from urllib.parse import urlparse
 from ingest.config import settings
 
 
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse cannot be reached: nothing can be recorded, so a run stops and its files stay."""
+
+
 def warehouse_dsn() -> str:
     """The warehouse URI, starting the embedded server when no DSN is configured."""
     config = settings()
@@ -51,3 +55,15 @@ def dbt_env() -> dict[str, str]:
         "SWDW_PG_PASSWORD": url.password or "",
         "SWDW_PG_DBNAME": url.path.lstrip("/") or "postgres",
     }
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A fault worth retrying with backoff: the warehouse or the landing store was unreachable.
+
+    psycopg.OperationalError covers connection refused, a dropped connection, the server
+    shutting down, too many connections, deadlocks and serialisation failures. Anything else
+    (a bug, a malformed configuration) fails the same way on every try.
+    """
+    import psycopg
+
+    return isinstance(exc, (WarehouseUnavailable, psycopg.OperationalError, ConnectionError, TimeoutError))

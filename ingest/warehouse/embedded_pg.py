@@ -179,9 +179,9 @@ class EmbeddedPostgres:
             if not conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone():
                 conn.execute(f"create database {DATABASE}")
 
-    def stop(self) -> bool:
+    def stop(self, mode: str = "fast") -> bool:
         with self._lock():
             if not self.is_running():
                 return False
-            _run_as_owner([_bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-m", "fast", "stop"], self.data_dir)
+            _run_as_owner([_bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-m", mode, "stop"], self.data_dir)
             return True

@@ -29,3 +29,20 @@ def archive_original(data: bytes, submission_id: int, department_code: str, file
 
 def quarantine_folder(submission_id: int) -> Path:
     return settings().quarantine_dir / str(submission_id)
+
+
+def set_aside(path: str, folder: Path, file_name: str) -> Path | None:
+    """Move a landing entry that is never read (a link, a pipe, an oversize file) into ``folder`` as it is.
+
+    A rename moves the entry itself, not what a link points at. Across file systems a rename is
+    impossible and copying would mean reading: the entry is left in place (it stays registered,
+    so later runs only see it as a duplicate).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    target = folder / file_name
+    try:
+        os.rename(path, target)
+    except OSError:
+        return None
+    return target

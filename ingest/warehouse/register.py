@@ -63,6 +63,15 @@ def register(
     return find(conn, department, submission_type, sha256)[0], False
 
 
+def start_attempt(conn, submission_id: int) -> int:
+    """Mark the submission validating and count the attempt; returns the attempts so far, this one included."""
+    return conn.execute(
+        "update audit.submission set status = %s, attempts = attempts + 1, updated_at = now() "
+        "where submission_id = %s returning attempts",
+        (SubmissionStatus.VALIDATING, submission_id),
+    ).fetchone()[0]
+
+
 def received_on(conn, submission_id: int):
     """The day a submission landed: what "not after the day received" rules are judged against."""
     return conn.execute(

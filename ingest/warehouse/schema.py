@@ -30,6 +30,8 @@ create table if not exists audit.submission (
     row_count        integer,
     error_count      integer not null default 0,
     warning_count    integer not null default 0,
+    -- processing attempts; a file interrupted this often is quarantined instead of retried forever
+    attempts         integer not null default 0,
     superseded_by    bigint references audit.submission (submission_id),
     data_docs_url    text,
     feedback_path    text,
