@@ -48,14 +48,16 @@ def _land(samples, landing, *files):
 
 
 def test_transient_database_fault_is_retryable(samples, tmp_path, monkeypatch):
-    """Warehouse unreachable: the task raises the driver's OperationalError (Airflow retries it)."""
+    """Warehouse unreachable: the task raises WarehouseUnavailable, caused by the driver's error (Airflow retries it)."""
     import psycopg
+
+    from ingest.warehouse.connection import WarehouseUnavailable
 
     [entry] = _land(samples, tmp_path / "landing", ORG_FILE)
     monkeypatch.setenv("SWDW_WAREHOUSE_DSN", "postgresql://swdw@127.0.0.1:1/swdw?connect_timeout=3")
-    with pytest.raises(psycopg.OperationalError) as caught:
+    with pytest.raises(WarehouseUnavailable) as caught:
         process_file_task(entry)
-    assert is_transient(caught.value)
+    assert is_transient(caught.value) and isinstance(caught.value.__cause__, psycopg.OperationalError)
     assert (tmp_path / "landing" / "duji" / "org_coverage" / ORG_FILE[2]).exists()  # nothing lost
 
 
