@@ -76,15 +76,27 @@ def make_offline(site: Path, since: float | None = None) -> list[Path]:
     for page in site.rglob("*.html"):
         if since is not None and page.stat().st_mtime < since - 1:
             continue
-        html = page.read_text(encoding="utf-8")
-        prefix = os.path.relpath(site, page.parent).replace(os.sep, "/") + "/"
-        if prefix == "./":
-            prefix = ""
-        rewritten = offline_html(html, prefix)
-        if rewritten != html:
-            page.write_text(rewritten, encoding="utf-8")
+        if _rewrite_page(site, page):
             changed.append(page)
     return changed
+
+
+def _rewrite_page(site: Path, page: Path) -> bool:
+    html = page.read_text(encoding="utf-8")
+    prefix = os.path.relpath(site, page.parent).replace(os.sep, "/") + "/"
+    if prefix == "./":
+        prefix = ""
+    rewritten = offline_html(html, prefix)
+    if rewritten != html:
+        page.write_text(rewritten, encoding="utf-8")
+    return rewritten != html
+
+
+def make_offline_page(site: Path, page: Path) -> bool:
+    """Rewrite one page (and install the local assets once): the flat-cost path of a new validation."""
+    if not (Path(site) / SITE_ASSETS / ASSETS[0]).exists():
+        make_offline(site, since=float("inf"))  # assets and GX's stylesheet, no pages
+    return _rewrite_page(Path(site), Path(page))
 
 
 def remote_references(site: Path) -> dict[str, list[str]]:

@@ -21,7 +21,6 @@ import datetime as dt
 import functools
 import json
 import os
-import time
 from dataclasses import dataclass
 
 from ingest.config import EXPECTATIONS_DIR, settings
@@ -289,7 +288,8 @@ def sync_context() -> list[str]:
                     name=name,
                     validation_definitions=[definition],
                     result_format=RESULT_FORMAT,
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+                    # Data Docs are written per run by ingest.quality.docs_pages at a flat cost
+                    actions=[],
                 )
             )
     return changed
@@ -417,25 +417,27 @@ def validate(
     from great_expectations.core.run_identifier import RunIdentifier
 
     from ingest.intake.pii import mask_personal
-    from ingest.quality.data_docs import make_offline
+    from ingest.quality.docs_pages import append_to_index, index_entry, render_validation_page
 
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="great_expectations")
     context = get_context()
     checkpoint = context.checkpoints.get(contract.submission_type)
-    started = time.time()
     result = checkpoint.run(
         batch_parameters={"dataframe": frame_for(contract, records)},
         expectation_parameters=run_parameters(department, received_on),
         run_id=RunIdentifier(run_name=f"submission-{submission_id}"),
     )
-    make_offline(settings().data_docs_dir, since=started)
 
     by_row = {r["source_row"]: r for r in records}
     findings: list[tuple[int, int, Finding]] = []
     rows, docs_url = [], None
+    site = settings().data_docs_dir
     for identifier, validation in result.run_results.items():
-        urls = context.get_docs_sites_urls(resource_identifier=identifier)
-        docs_url = urls[0]["site_url"] if urls else None
+        docs_url = render_validation_page(context, identifier, validation, site)
+        append_to_index(
+            site,
+            index_entry(identifier, validation, submission_id, department, contract.submission_type, docs_url, site),
+        )
         for position, item in enumerate(validation.results):
             config = item.expectation_config
             meta = config.meta or {}
