@@ -47,6 +47,11 @@ lint: install
 test: install lint
 	$(VENV)/bin/python -m pytest -q --durations=10 tests
 
+# the performance harness (asserts nothing): make bench [ROWS=20000] for a quick look
+ROWS ?= 100000
+bench: install
+	$(VENV)/bin/python benchmarks/bench.py --rows $(ROWS)
+
 stop:
 	-$(VENV)/bin/swdw stop
 

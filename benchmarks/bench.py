@@ -1,0 +1,242 @@
+"""The performance harness behind `make bench`: swdw beside its anchors, on the same rows and warehouse.
+
+    .venv/bin/python benchmarks/bench.py [--rows 100000] [--history 1000] [--rss-rows 500000]
+
+Prints, in one run against one warehouse (a scratch embedded PostgreSQL unless
+SWDW_WAREHOUSE_DSN is set): a raw COPY of the CSV (the limit), a naive pandas.read_csv +
+to_sql, a naive pandas.read_excel(openpyxl) + to_sql, swdw end to end for csv and xlsx
+(register, read, normalise, GX validation with its Data Docs page, load), the ratios, the
+peak RSS of swdw on a file of --rss-rows rows (in a child process), and swdw's per-file
+validation cost after 10, 100 and 1,000 prior validations. Asserts nothing. Its last line is
+machine-readable:
+
+    ratios: csv_vs_copy=<x> xlsx_vs_naive=<x> docs_growth_1000_vs_10=<x> peak_rss_mb_500k=<n>
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ingest_throughput import HEADER, rows, write_csv, write_xlsx
+
+
+def _say(text: str) -> None:
+    print(f"  ... {text}", file=sys.stderr, flush=True)
+
+
+def _timed(func) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def _raw_copy(dsn: str, path: Path) -> float:
+    """The limit: PostgreSQL parsing the CSV itself into text columns."""
+    import psycopg
+
+    columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
+    with psycopg.connect(dsn) as conn:
+        conn.execute(f"create temporary table bench_copy ({columns})")
+
+        def copy():
+            statement = "copy bench_copy from stdin with (format csv, header true)"
+            with conn.cursor().copy(statement) as sink, path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    sink.write(chunk)
+
+        return _timed(copy)
+
+
+def _naive_pandas(dsn: str, path: Path) -> float:
+    """What a quick script does: pandas reads the file, to_sql inserts it (no validation)."""
+    import pandas as pd
+    from sqlalchemy import create_engine
+
+    engine = create_engine(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+
+    def load():
+        frame = pd.read_csv(path) if path.suffix == ".csv" else pd.read_excel(path, engine="openpyxl")
+        frame.to_sql(f"bench_naive_{path.suffix[1:]}", engine, if_exists="replace", index=False)
+
+    try:
+        return _timed(load)
+    finally:
+        engine.dispose()
+
+
+def _swdw_end_to_end(path: Path, landing: Path, name: str) -> tuple[float, dict]:
+    """swdw on one landing file: register → read → normalise → GX + Data Docs page → COPY → loaded."""
+    from ingest.intake.landing import discover
+    from ingest.jobs.pipeline import process_landing_file
+
+    target = landing / "xiangshan" / "org_coverage" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(path.read_bytes())
+    [entry] = [e for e in discover(str(landing)) if e.file_name == name]
+    outcome = {}
+
+    def run():
+        outcome.update(process_landing_file(entry))
+
+    seconds = _timed(run)
+    if outcome.get("status") != "loaded":
+        raise SystemExit(f"benchmark file not loaded: {outcome}")
+    return seconds, outcome
+
+
+def _validation_cost(history: int, marks=(10, 100, 1000)) -> dict[int, float]:
+    """Mean seconds of one small validation (GX + Data Docs) after n prior validations."""
+    from ingest.intake.reference import departments
+    from ingest.quality.checks import credit_check_character
+    from ingest.quality.validation import validate
+
+    contract_records = []
+    for n in range(20):
+        body = f"9134060{n:010d}"
+        contract_records.append(
+            dict(
+                source_row=n + 2,
+                report_period=dt.date(2024, 12, 1),
+                credit_code=body + credit_check_character(body),
+                org_name=f"企业{n}",
+                org_type="enterprise",
+                district_code="340603",
+                employee_count=20,
+                party_member_count=3,
+                party_org_form="single",
+                has_union=True,
+                has_youth_league=False,
+                has_womens_federation=True,
+                instructor_assigned=False,
+                industry=None,
+            )
+        )
+    from ingest.intake.contracts import get_contract
+
+    contract, department = get_contract("org_coverage"), departments()["xiangshan"]
+    costs, done, sample = {}, 0, 5
+    for mark in [m for m in marks if m <= history]:
+        while done < mark:
+            validate(contract, contract_records, {}, 900_000 + done, department, dt.date(2025, 1, 5))
+            done += 1
+            if done % 100 == 0:
+                _say(f"{done} validations stored")
+        times = []
+        for _ in range(sample):
+            started = time.perf_counter()
+            validate(contract, contract_records, {}, 900_000 + done, department, dt.date(2025, 1, 5))
+            times.append(time.perf_counter() - started)
+            done += 1
+        costs[mark] = statistics.median(times)
+    return costs
+
+
+_RSS_CHILD = """
+import os, resource, sys
+from ingest.intake.landing import discover
+from ingest.jobs.pipeline import process_landing_file
+[entry] = discover(sys.argv[1])
+outcome = process_landing_file(entry)
+assert outcome["status"] == "loaded", outcome
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def _peak_rss_mb(count: int, workdir: Path) -> int:
+    """Peak RSS (MB) of a fresh process ingesting one csv file of ``count`` rows end to end."""
+    landing = workdir / "rss-landing"
+    target = landing / "xiangshan" / "org_coverage" / f"2024年11月_{count}.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(target, [[("2024-11" if i == 0 else c) for i, c in enumerate(r)] for r in rows(count)])
+    result = subprocess.run(
+        [sys.executable, "-c", _RSS_CHILD, str(landing)], capture_output=True, text=True, env=os.environ
+    )
+    if result.returncode:
+        raise SystemExit(f"peak RSS run failed: {result.stderr[-2000:]}")
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=int(os.environ.get("ROWS") or 100_000))
+    parser.add_argument("--history", type=int, default=1000, help="prior validations for the Data Docs growth")
+    parser.add_argument("--rss-rows", type=int, default=None, help="rows of the peak-RSS file (default 500000)")
+    args = parser.parse_args()
+    rss_rows = args.rss_rows or (500_000 if args.rows >= 100_000 else args.rows)
+    os.environ.setdefault("SWDW_HOME", tempfile.mkdtemp(prefix="swdw-bench-home-"))
+    os.environ.setdefault("SWDW_PII_KEY", "benchmark")
+    logging.basicConfig(level=logging.INFO, format="  ... %(message)s", stream=sys.stderr)
+    from ingest.quality.validation import get_context
+    from ingest.warehouse.connection import bootstrap, warehouse_dsn
+
+    bootstrap()
+    dsn = warehouse_dsn()
+    get_context()  # GX import and context load: once per process, outside every timing
+    workdir = Path(tempfile.mkdtemp(prefix="swdw-bench-"))
+    data = rows(args.rows)
+    csv_path, xlsx_path = workdir / "bench.csv", workdir / "bench.xlsx"
+    write_csv(csv_path, data)
+    write_xlsx(xlsx_path, data)
+    landing = workdir / "landing"
+    _say("warm-up (a small file through swdw)")
+    small = workdir / "small.csv"
+    write_csv(small, [[("2024-10" if i == 0 else c) for i, c in enumerate(r)] for r in data[:50]])
+    _swdw_end_to_end(small, landing, "2024年10月.csv")
+
+    _say(f"raw COPY of {csv_path.stat().st_size / 1e6:.1f} MB csv")
+    copy_s = _raw_copy(dsn, csv_path)
+    _say("naive pandas.read_csv + to_sql")
+    naive_csv_s = _naive_pandas(dsn, csv_path)
+    _say("naive pandas.read_excel(openpyxl) + to_sql")
+    naive_xlsx_s = _naive_pandas(dsn, xlsx_path)
+    _say("swdw end to end, csv")
+    swdw_csv_s, _ = _swdw_end_to_end(csv_path, landing, "2024年12月.csv")
+    _say("swdw end to end, xlsx")
+    xlsx_rows = [[("2024-09" if i == 0 else c) for i, c in enumerate(r)] for r in data]
+    xlsx_other = workdir / "bench-09.xlsx"
+    write_xlsx(xlsx_other, xlsx_rows)
+    swdw_xlsx_s, _ = _swdw_end_to_end(xlsx_other, landing, "2024年9月.xlsx")
+    _say(f"peak RSS on {rss_rows:,} rows (child process)")
+    peak_mb = _peak_rss_mb(rss_rows, workdir)
+    _say(f"per-file validation cost over {args.history} prior validations")
+    costs = _validation_cost(args.history)
+
+    n = args.rows
+    table = [
+        ("raw COPY of the csv (the limit)", copy_s),
+        ("naive pandas.read_csv + to_sql", naive_csv_s),
+        ("naive pandas.read_excel(openpyxl) + to_sql", naive_xlsx_s),
+        ("swdw end to end, csv (GX + Data Docs)", swdw_csv_s),
+        ("swdw end to end, xlsx (GX + Data Docs)", swdw_xlsx_s),
+    ]
+    print(f"swdw benchmark, {n:,} org_coverage rows, {os.cpu_count()} cores, {dt.date.today()}")
+    print(f"{'':46} {'seconds':>9} {'rows/s':>10}")
+    for label, seconds in table:
+        print(f"{label:46} {seconds:9.2f} {n / seconds:10,.0f}")
+    print(f"peak RSS of swdw on {rss_rows:,} rows: {peak_mb} MB (child process, ru_maxrss)")
+    for mark, seconds in costs.items():
+        print(f"per-file validation cost after {mark:>5} prior validations: {seconds * 1000:7.1f} ms")
+    csv_vs_copy = (n / swdw_csv_s) / (n / copy_s)
+    xlsx_vs_naive = (n / swdw_xlsx_s) / (n / naive_xlsx_s)
+    growth = costs[max(costs)] / costs[min(costs)] if len(costs) > 1 else float("nan")
+    print(
+        f"ratios: csv_vs_copy={csv_vs_copy:.3f} xlsx_vs_naive={xlsx_vs_naive:.2f} "
+        f"docs_growth_1000_vs_10={growth:.2f} peak_rss_mb_500k={peak_mb}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
