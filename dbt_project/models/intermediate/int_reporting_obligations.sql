@@ -29,5 +29,5 @@ select
     department_code,
     submission_type,
     period_month,
-    (period_month + interval '1 month' + interval '{{ var("submission_due_day") | int - 1 }} days')::date as due_date
+    {{ submission_due_date('period_month') }} as due_date
 from obligations

@@ -11,7 +11,11 @@ latest_submissions as (
         submission_id as latest_submission_id,
         status as latest_status
     from submissions
-    order by department_code asc, submission_type asc, period_month asc, received_at desc, submission_id desc
+    order by
+        department_code asc,
+        submission_type asc,
+        period_month asc,
+        {{ latest_version_order(received_at='received_at', source_row=none) }}
 ),
 
 period_totals as (

@@ -4,17 +4,16 @@
 --   valid_from <= X and (valid_to > X or valid_to is null)
 -- raw keeps every version, so the history is rebuilt from it rather than snapshotted.
 with suggestion_versions as (
-    select * from {{ ref('stg_suggestion_versions') }}
+    select * from {{ ref('int_suggestion_versions') }}
 ),
 
--- one version per landing time: within one landing the latest submission and row win,
--- exactly as in stg_suggestion
+-- one version per landing time: within one landing the latest version wins
 landed_versions as (
     select
         *,
         row_number() over (
             partition by department_code, suggestion_id, submission_received_at
-            order by submission_id desc, source_row desc
+            order by {{ latest_version_order() }}
         ) as landing_rank
     from suggestion_versions
 ),

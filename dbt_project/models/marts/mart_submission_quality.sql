@@ -12,10 +12,7 @@ periods as (
         coalesce(obligations.period_month, arrivals.period_month) as period_month,
         coalesce(obligations.department_code, arrivals.department_code) as department_code,
         coalesce(obligations.submission_type, arrivals.submission_type) as submission_type,
-        coalesce(
-            obligations.due_date,
-            (arrivals.period_month + interval '1 month' + interval '{{ var("submission_due_day") | int - 1 }} days')::date
-        ) as due_date,
+        coalesce(obligations.due_date, {{ submission_due_date('arrivals.period_month') }}) as due_date,
         (obligations.period_month is not null)::int as submissions_expected,
         arrivals.submissions_received,
         arrivals.submissions_accepted,
