@@ -7,7 +7,10 @@ reporting_horizon as (
     {%- if var('reporting_through') %}
         select {{ month_start("'" ~ var('reporting_through') ~ "'::date") }} as through_month
     {%- else %}
-        select max(period_month) as through_month from {{ ref('stg_submissions') }}
+        -- a file in a folder that names no submission type reports for no period
+        select max(period_month) as through_month
+        from {{ ref('int_submission_periods') }}
+        where is_known_submission_type
     {%- endif %}
 ),
 

@@ -1,6 +1,14 @@
--- what arrived per department × submission type × period month, from the register
+-- what arrived per department × submission type × period month, from the register. every
+-- register row counts, rejected files in unknown department or type folders included:
+-- is_known_submission_type tells a contract type from a folder name ingest rejected.
 with submissions as (
     select * from {{ ref('stg_submissions') }}
+),
+
+submission_types as (
+    select code as submission_type
+    from {{ ref('stg_enum_labels') }}
+    where submission_type = 'audit' and column_name = 'submission_type'
 ),
 
 latest_submissions as (
@@ -39,6 +47,9 @@ period_totals as (
 select
     period_totals.*,
     latest_submissions.latest_submission_id,
-    latest_submissions.latest_status
+    latest_submissions.latest_status,
+    period_totals.submission_type in (
+        select submission_types.submission_type from submission_types
+    ) as is_known_submission_type
 from period_totals
 inner join latest_submissions using (department_code, submission_type, period_month)

@@ -1,4 +1,5 @@
--- the submission register, one row per file received; the period it reports for as a month
+-- the submission register, one row per file received, whatever became of it (rejected files
+-- in unknown folders included); the period it reports for as a month
 with submissions as (
     select * from {{ source('audit', 'submission') }}
 )
