@@ -61,6 +61,7 @@ def test_every_model_seed_and_column_is_described(manifest):
     nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
     assert {n["name"] for n in nodes} >= {
         *MARTS,
+        "mart_build_info",
         "int_service_activity",
         "int_suggestion_status_history",
     }

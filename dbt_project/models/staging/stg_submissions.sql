@@ -25,5 +25,6 @@ select
     superseded_by,
     data_docs_url,
     feedback_path,
-    loaded_at
+    loaded_at,
+    updated_at
 from submissions
