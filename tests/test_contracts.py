@@ -4,7 +4,7 @@ import json
 
 from ingest.config import EXPECTATIONS_DIR
 from ingest.intake.contracts import all_contracts
-from ingest.intake.reference import ENUM_SEED, enum_seed_csv
+from ingest.intake.reference import ENUM_SEED, STATUS_GROUP_SEED, enum_seed_csv, status_group_seed_csv
 from ingest.quality.validation import expectation_specs, spec_key
 
 
@@ -50,6 +50,26 @@ def test_no_personal_column_is_handed_to_gx():
 
 def test_enum_seed_matches_the_contracts():
     assert ENUM_SEED.read_text(encoding="utf-8") == enum_seed_csv(), "run ingest.intake.reference.write_enum_seed()"
+
+
+def test_status_group_seed_matches_the_contracts():
+    assert STATUS_GROUP_SEED.read_text(encoding="utf-8") == status_group_seed_csv(), (
+        "run ingest.intake.reference.write_enum_seed()"
+    )
+
+
+def test_status_groups_are_declared_once_in_the_suggestion_contract():
+    from ingest import samples
+    from ingest.quality import validation
+
+    groups = all_contracts()["suggestion"].status_groups
+    assert groups["converted"] == ("adopted", "partially_adopted", "converted")
+    assert groups["converted_to_policy"] == ("converted",)
+    assert set(groups["concluded"]) == {*groups["converted"], "for_reference", "rejected"}
+    # the Python readers take them from the contract, not from a copy
+    assert groups["concluded"] == validation.CONCLUDED_STATUSES
+    assert groups["converted"] == samples.CONVERTED_STATUSES
+    assert groups["concluded"] == samples.CONCLUDED_STATUSES
 
 
 def test_every_enum_has_a_chinese_label():

@@ -48,7 +48,12 @@ def _described(text: str | None) -> bool:
 
 def test_every_model_seed_and_column_is_described(manifest):
     nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
-    assert {n["name"] for n in nodes} >= {*MARTS, "int_service_activity", "int_suggestion_status_history"}
+    assert {n["name"] for n in nodes} >= {
+        *MARTS,
+        "mart_build_info",
+        "int_service_activity",
+        "int_suggestion_status_history",
+    }
     undocumented = [n["name"] for n in nodes if not _described(n["description"])]
     undocumented += [
         f"{n['name']}.{c}"
@@ -58,6 +63,18 @@ def test_every_model_seed_and_column_is_described(manifest):
         if not _described(column["description"])
     ]
     assert not undocumented
+
+
+def test_staging_models_read_exactly_one_source(manifest):
+    """Joins to the register live in intermediate models; a staging model cleans one source
+    (or the city's seeds) and reads no other model."""
+    staging = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["schema"] == "staging"]
+    assert len(staging) >= 8
+    for node in staging:
+        parents = node["depends_on"]["nodes"]
+        kinds = [parent.split(".")[0] for parent in parents]
+        assert parents and kinds.count("source") <= 1 and "model" not in kinds, (node["name"], parents)
+        assert kinds.count("source") == 1 or set(kinds) == {"seed"}, (node["name"], parents)
 
 
 def test_marts_grant_to_bi_and_auditor_only_in_marts(manifest):

@@ -42,9 +42,10 @@ conversion_direct as (
         date_trunc('year', received_month)::date as received_year,
         count(*) as suggestions_received,
         {{ safe_rate(
-            "count(*) filter (where status in ('adopted', 'partially_adopted', 'converted'))", 'count(*)'
+            'count(*) filter (where ' ~ status_in_group('status', 'converted') ~ ')', 'count(*)'
         ) }} as conversion_rate
-    from {{ ref('stg_suggestion') }}
+    from {{ ref('int_suggestion_status_history') }}
+    where is_current
     group by date_trunc('year', received_month)::date
 ),
 

@@ -1,11 +1,40 @@
 -- the incremental int_service_activity holds exactly the latest version of every activity,
--- as the stg_service_activity view recomputes it from every raw row (EXCEPT both ways)
+-- as recomputed here from every accepted version (EXCEPT both ways)
 with held as (
     select * from {{ ref('int_service_activity') }}
 ),
 
+ranked_versions as (
+    select
+        *,
+        row_number() over (
+            partition by department_code, activity_id
+            order by {{ latest_version_order() }}
+        ) as version_rank
+    from {{ ref('int_service_activity_versions') }}
+),
+
 recomputed as (
-    select * from {{ ref('stg_service_activity') }}
+    select
+        department_code,
+        activity_id,
+        activity_date,
+        activity_month,
+        district_code,
+        category,
+        target_group,
+        participants,
+        volunteers,
+        service_hours,
+        is_approximate,
+        title,
+        organizer,
+        submission_id,
+        source_row,
+        submission_received_at,
+        loaded_at
+    from ranked_versions
+    where version_rank = 1
 ),
 
 only_held as (
@@ -21,7 +50,7 @@ only_held as (
 
 only_recomputed as (
     select
-        'only in stg_service_activity' as discrepancy,
+        'only in the recomputed latest versions' as discrepancy,
         recomputed_rows.*
     from (
         select * from recomputed

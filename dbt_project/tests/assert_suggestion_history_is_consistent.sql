@@ -1,5 +1,6 @@
 -- the status history is a gap-free timeline per suggestion whose current version is the
--- latest version stg_suggestion reports; one row per inconsistency
+-- latest version of the suggestion (latest_version_order over every accepted version: a
+-- resend repeating a row unchanged is the latest); one row per inconsistency
 with history as (
     select * from {{ ref('int_suggestion_status_history') }}
 ),
@@ -60,6 +61,16 @@ current_versions as (
     where is_current
 ),
 
+ranked_versions as (
+    select
+        *,
+        row_number() over (
+            partition by department_code, suggestion_id
+            order by {{ latest_version_order() }}
+        ) as version_rank
+    from {{ ref('int_suggestion_versions') }}
+),
+
 latest_versions as (
     select
         department_code,
@@ -74,14 +85,15 @@ latest_versions as (
         handling_unit,
         submission_id,
         source_row
-    from {{ ref('stg_suggestion') }}
+    from ranked_versions
+    where version_rank = 1
 ),
 
 current_mismatches as (
     select
         mismatched.department_code,
         mismatched.suggestion_id,
-        'current version differs from stg_suggestion' as problem
+        'current version differs from the latest version' as problem
     from (
         (
             select * from current_versions

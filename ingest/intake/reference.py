@@ -1,8 +1,8 @@
 """Reference data shared with dbt: the seeds under dbt_project/seeds are the one source.
 
 Districts and departments are read from their seeds (the city edits them there); the
-enum-label seed is generated from the contracts (`write_enum_seed`) and a test keeps
-the committed copy in step.
+enum-label and status-group seeds are generated from the contracts (`write_enum_seed`)
+and a test keeps the committed copies in step.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ingest.config import SEEDS_DIR
 from ingest.intake.contracts import all_contracts
 
 ENUM_SEED = SEEDS_DIR / "enum_labels.csv"
+STATUS_GROUP_SEED = SEEDS_DIR / "status_groups.csv"
 
 
 @dataclass(frozen=True)
@@ -78,5 +79,22 @@ def enum_seed_csv() -> str:
     return out.getvalue()
 
 
+def status_group_seed_csv() -> str:
+    """submission_type, column_name, group_name, code for every code of every enum group
+    (suggestion status: concluded, converted, converted_to_policy); dbt reads it through
+    the macro status_in_group."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["submission_type", "column_name", "group_name", "code"])
+    for contract in all_contracts().values():
+        for column in contract.columns:
+            for group_name, codes in column.groups.items():
+                for code in codes:
+                    writer.writerow([contract.submission_type, column.name, group_name, code])
+    return out.getvalue()
+
+
 def write_enum_seed() -> None:
+    """Regenerate every seed derived from the contracts: enum labels and status groups."""
     ENUM_SEED.write_text(enum_seed_csv(), encoding="utf-8")
+    STATUS_GROUP_SEED.write_text(status_group_seed_csv(), encoding="utf-8")

@@ -108,6 +108,7 @@ def obligations(period_month: dt.date) -> list[Obligation]:
 def check(as_of: dt.date, airflow_run_id: str | None = None, period_month: dt.date | None = None) -> list[Obligation]:
     """Classify and record every obligation of the latest past-due period (or of ``period_month``)."""
     from ingest.warehouse.connection import bootstrap, connect
+    from ingest.warehouse.register import period_month_sql
 
     _, timezone = calendar_settings()
     period = period_month or latest_due_period(as_of)
@@ -115,18 +116,16 @@ def check(as_of: dt.date, airflow_run_id: str | None = None, period_month: dt.da
     bootstrap()
     with connect(autocommit=True) as conn:
         arrivals = conn.execute(
-            """select department_code, submission_type, count(*),
+            f"""select department_code, submission_type, count(*),
                        count(*) filter (where status = 'quarantined'),
                        min(received_at) filter (where status in ('loaded', 'superseded')),
                        (array_agg(submission_id order by received_at, submission_id)
                            filter (where status in ('loaded', 'superseded')))[1]
                   from audit.submission
-                 where coalesce(date_trunc('month', report_period), date_trunc('month', period_end),
-                                date_trunc('month', period_start),
-                                date_trunc('month', received_at at time zone %s) - interval '1 month')::date = %s
+                 where {period_month_sql(timezone)} = %s
                    and received_at < (%s::date + 1)::timestamp at time zone %s
                  group by department_code, submission_type""",
-            (timezone, period, as_of, timezone),
+            (period, as_of, timezone),
         ).fetchall()
         found = {(d, t): rest for d, t, *rest in arrivals}
         for item in owed:

@@ -56,15 +56,12 @@ from pathlib import Path
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-# the submission's reporting month, as stg_submissions defines period_month (the time zone is
-# dbt's local_timezone var, interpolated from dbt_project.yml — not user input)
 def _period_sql() -> str:
+    """The submission's reporting month, as dbt's stg_submissions computes it (one SQL function)."""
     from ingest.jobs.reporting_calendar import calendar_settings
+    from ingest.warehouse.register import period_month_sql
 
-    timezone = calendar_settings()[1].replace("'", "")
-    return f"""coalesce(date_trunc('month', report_period), date_trunc('month', period_end),
-         date_trunc('month', period_start),
-         date_trunc('month', received_at at time zone '{timezone}') - interval '1 month')::date"""
+    return period_month_sql(calendar_settings()[1])
 
 
 class ReprocessError(RuntimeError):

@@ -39,8 +39,9 @@ RESULT_FORMAT = {
 GX_SEVERITY = {"error": "critical", "warning": "warning"}
 MAX_STORED_ROWS = 1000  # source rows kept per expectation in audit.validation_result
 
+# the suggestion statuses that need a concluded_date: the contract's status group
+CONCLUDED_STATUSES = all_contracts()["suggestion"].group("status", "concluded")
 # rule parameters that are domain knowledge, not contract fields
-CONCLUDED_STATUSES = ("adopted", "partially_adopted", "converted", "for_reference", "rejected")
 SHOULD_FORM_PARTY_ORG_MIN_MEMBERS = 3
 MAX_HOURS_PER_VOLUNTEER = 24
 

@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from ingest.intake.contracts import get_contract
 from ingest.quality.checks import ID_CHECK, ID_WEIGHTS
 
 # ---------------------------------------------------------------------------------------
@@ -23,8 +24,9 @@ TARGET_FITNESS_GAMES_VOLUNTEERS = 270  # city_vol activities titled 省六健会
 TARGET_FITNESS_GAMES_SERVICE_HOURS = 4400
 
 FITNESS_GAMES_MARK = "省六健会"
-CONVERTED_STATUSES = ("adopted", "partially_adopted", "converted")
-CONCLUDED_STATUSES = (*CONVERTED_STATUSES, "for_reference", "rejected")
+# status groups as the suggestion contract declares them (the marts read the same groups)
+CONVERTED_STATUSES = get_contract("suggestion").group("status", "converted")
+CONCLUDED_STATUSES = get_contract("suggestion").group("status", "concluded")
 YEAR = 2024
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 NOVEMBER, DECEMBER = dt.date(YEAR, 11, 1), dt.date(YEAR, 12, 1)

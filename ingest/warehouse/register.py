@@ -25,6 +25,12 @@ UNFINISHED = (SubmissionStatus.RECEIVED, SubmissionStatus.VALIDATING)
 FINDINGS_TABLES = {"submission": "audit.submission_finding", "reprocess": "audit.reprocess_finding"}
 
 
+def period_month_sql(timezone: str) -> str:
+    """SQL for a register row's reporting month (the function audit.submission_period_month)."""
+    zone = timezone.replace("'", "")  # from dbt_project.yml, not user input; quoted as a literal
+    return f"audit.submission_period_month(report_period, period_start, period_end, received_at, '{zone}')"
+
+
 def find(conn, department: str, submission_type: str, sha256: str):
     """(submission_id, status, archive_path) of already-registered bytes, or None."""
     return conn.execute(

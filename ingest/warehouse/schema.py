@@ -130,6 +130,19 @@ create table if not exists audit.lateness_check (
     airflow_run_id    text,
     checked_at        timestamptz not null default now()
 );
+-- The month a register row reports for, defined once: its report_period, else the end, else the
+-- start of the event dates it covers, else the month before it landed (city time). dbt's macro
+-- submission_period_month, reprocess and the reporting calendar all call this function.
+create or replace function audit.submission_period_month(
+    report_period date, period_start date, period_end date, received_at timestamptz, local_timezone text
+) returns date language sql stable as $$
+    select coalesce(
+        date_trunc('month', report_period)::date,
+        date_trunc('month', period_end)::date,
+        date_trunc('month', period_start)::date,
+        (date_trunc('month', received_at at time zone local_timezone)::date - interval '1 month')::date
+    )
+$$;
 -- append-only: a re-run of a day adds rows; the latest checked_at of a day is that day's answer
 create index if not exists lateness_check_day_idx
     on audit.lateness_check (check_date, period_month, department_code, submission_type, checked_at);

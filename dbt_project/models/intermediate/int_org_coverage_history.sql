@@ -1,14 +1,14 @@
 -- one row per organisation (credit_code) and period: coverage flags now and in the previous month.
 -- an organisation reported by several departments for the same period counts once
--- (the latest submission wins).
+-- (the latest version wins: later landing, then higher submission id, then later row).
 with snapshot_orgs as (
     select
         *,
         row_number() over (
             partition by credit_code, report_period
-            order by submission_id desc, source_row desc
+            order by {{ latest_version_order() }}
         ) as report_rank
-    from {{ ref('stg_org_coverage') }}
+    from {{ ref('int_org_coverage_snapshots') }}
 ),
 
 orgs as (

@@ -7,7 +7,10 @@ reporting_horizon as (
     {%- if var('reporting_through') %}
         select {{ month_start("'" ~ var('reporting_through') ~ "'::date") }} as through_month
     {%- else %}
-        select max(period_month) as through_month from {{ ref('stg_submissions') }}
+        -- a file in a folder that names no submission type reports for no period
+        select max(period_month) as through_month
+        from {{ ref('int_submission_periods') }}
+        where is_known_submission_type
     {%- endif %}
 ),
 
@@ -29,5 +32,5 @@ select
     department_code,
     submission_type,
     period_month,
-    (period_month + interval '1 month' + interval '{{ var("submission_due_day") | int - 1 }} days')::date as due_date
+    {{ submission_due_date('period_month') }} as due_date
 from obligations

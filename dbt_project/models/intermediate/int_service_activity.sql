@@ -19,7 +19,7 @@
 -- version, an out-of-order older file does not. delete+insert then swaps the winners in.
 with new_versions as (
     select *
-    from {{ ref('stg_service_activity_versions') }}
+    from {{ ref('int_service_activity_versions') }}
     {% if is_incremental() %}
         where loaded_at > (
                 select coalesce(max(current_activities.loaded_at), '-infinity'::timestamptz)
@@ -60,8 +60,7 @@ ranked_versions as (
         *,
         row_number() over (
             partition by department_code, activity_id
-            -- the same order as stg_service_activity: later landing, then id, then row
-            order by submission_received_at desc, submission_id desc, source_row desc
+            order by {{ latest_version_order() }}
         ) as version_rank
     from candidate_versions
 )

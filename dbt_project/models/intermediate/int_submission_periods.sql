@@ -1,6 +1,14 @@
--- what arrived per department × submission type × period month, from the register
+-- what arrived per department × submission type × period month, from the register. every
+-- register row counts, rejected files in unknown department or type folders included:
+-- is_known_submission_type tells a contract type from a folder name ingest rejected.
 with submissions as (
     select * from {{ ref('stg_submissions') }}
+),
+
+submission_types as (
+    select code as submission_type
+    from {{ ref('stg_enum_labels') }}
+    where submission_type = 'audit' and column_name = 'submission_type'
 ),
 
 latest_submissions as (
@@ -11,7 +19,11 @@ latest_submissions as (
         submission_id as latest_submission_id,
         status as latest_status
     from submissions
-    order by department_code asc, submission_type asc, period_month asc, received_at desc, submission_id desc
+    order by
+        department_code asc,
+        submission_type asc,
+        period_month asc,
+        {{ latest_version_order(received_at='received_at', source_row=none) }}
 ),
 
 period_totals as (
@@ -35,6 +47,9 @@ period_totals as (
 select
     period_totals.*,
     latest_submissions.latest_submission_id,
-    latest_submissions.latest_status
+    latest_submissions.latest_status,
+    period_totals.submission_type in (
+        select submission_types.submission_type from submission_types
+    ) as is_known_submission_type
 from period_totals
 inner join latest_submissions using (department_code, submission_type, period_month)

@@ -1,20 +1,22 @@
 -- period-versioned history of every suggestion: one row per version as the city learned it,
--- valid from the landing time (received_at) of the submission that reported it until the
--- next version landed. "what was reported as of X":
+-- valid from the landing time (received_at) of the submission that first reported it until
+-- the next different version landed. "what was reported as of X":
 --   valid_from <= X and (valid_to > X or valid_to is null)
 -- raw keeps every version, so the history is rebuilt from it rather than snapshotted.
+-- a resend that repeats a version unchanged is folded into it and becomes its evidence
+-- (submission_id, source_row): the latest landing is current, as everywhere else, so the
+-- current version is exactly the latest version of the suggestion (latest_version_order).
 with suggestion_versions as (
-    select * from {{ ref('stg_suggestion_versions') }}
+    select * from {{ ref('int_suggestion_versions') }}
 ),
 
--- one version per landing time: within one landing the latest submission and row win,
--- exactly as in stg_suggestion
+-- one version per landing time: within one landing the latest version wins
 landed_versions as (
     select
         *,
         row_number() over (
             partition by department_code, suggestion_id, submission_received_at
-            order by submission_id desc, source_row desc
+            order by {{ latest_version_order() }}
         ) as landing_rank
     from suggestion_versions
 ),
@@ -29,41 +31,70 @@ fingerprinted_versions as (
     where landing_rank = 1
 ),
 
--- a version is kept only when something reported changed (a clerk may resend unchanged rows)
-changed_versions as (
+-- a run of landings that report the same thing is one version (a clerk may resend unchanged rows)
+compared_versions as (
     select
         *,
         lag(version_fingerprint) over (
-            partition by department_code, suggestion_id order by submission_received_at
-        ) as previous_fingerprint,
-        lag(status) over (
-            partition by department_code, suggestion_id order by submission_received_at
-        ) as previous_status
+            partition by department_code, suggestion_id
+            order by {{ latest_version_order(oldest_first=true) }}
+        ) as previous_fingerprint
     from fingerprinted_versions
 ),
 
-kept_versions as (
-    select * from changed_versions
-    where previous_fingerprint is distinct from version_fingerprint
+marked_versions as (
+    select
+        *,
+        coalesce(previous_fingerprint <> version_fingerprint, true) as starts_version
+    from compared_versions
+),
+
+numbered_versions as (
+    select
+        *,
+        count(*) filter (where starts_version) over (
+            partition by department_code, suggestion_id
+            order by {{ latest_version_order(oldest_first=true) }}
+        ) as version_number
+    from marked_versions
+),
+
+-- per version: valid from its first landing; its latest landing is its evidence
+folded_versions as (
+    select
+        *,
+        min(submission_received_at) over (
+            partition by department_code, suggestion_id, version_number
+        ) as first_received_at,
+        first_value(submission_id) over (
+            partition by department_code, suggestion_id, version_number
+            order by {{ latest_version_order(oldest_first=true) }}
+        ) as first_submission_id,
+        row_number() over (
+            partition by department_code, suggestion_id, version_number
+            order by {{ latest_version_order() }}
+        ) as evidence_rank
+    from numbered_versions
 ),
 
 timed_versions as (
     select
         *,
-        row_number() over (
-            partition by department_code, suggestion_id order by submission_received_at
-        ) as version_number,
-        lead(submission_received_at) over (
-            partition by department_code, suggestion_id order by submission_received_at
+        lag(status) over (
+            partition by department_code, suggestion_id order by version_number
+        ) as previous_status,
+        lead(first_received_at) over (
+            partition by department_code, suggestion_id order by version_number
         ) as next_received_at
-    from kept_versions
+    from folded_versions
+    where evidence_rank = 1
 )
 
 select
     department_code,
     suggestion_id,
     version_number,
-    submission_received_at as valid_from,
+    first_received_at as valid_from,
     next_received_at as valid_to,
     next_received_at is null as is_current,
     received_date,
@@ -78,5 +109,6 @@ select
     concluded_date,
     handling_unit,
     submission_id,
-    source_row
+    source_row,
+    first_submission_id
 from timed_versions

@@ -1,6 +1,9 @@
--- 人民建议征集与转化: suggestions per received_month × district_code × channel (latest status)
+-- 人民建议征集与转化: suggestions per received_month × district_code × channel, by the current
+-- version of each suggestion (the latest landing; status groups from the suggestion contract)
 with suggestions as (
-    select * from {{ ref('stg_suggestion') }}
+    select *
+    from {{ ref('int_suggestion_status_history') }}
+    where is_current
 ),
 
 outcomes as (
@@ -8,10 +11,10 @@ outcomes as (
         received_month,
         district_code,
         channel,
-        status in ('adopted', 'partially_adopted', 'converted', 'for_reference', 'rejected') as is_concluded,
+        {{ status_in_group('status', 'concluded') }} as is_concluded,
         -- 建议转化 (headline): adopted, partially adopted or converted into policy
-        status in ('adopted', 'partially_adopted', 'converted') as is_converted,
-        status = 'converted' as is_converted_to_policy,
+        {{ status_in_group('status', 'converted') }} as is_converted,
+        {{ status_in_group('status', 'converted_to_policy') }} as is_converted_to_policy,
         status = 'rejected' as is_rejected,
         concluded_date - received_date as days_to_conclusion
     from suggestions
@@ -24,7 +27,6 @@ conversion_counts as (
         channel,
         count(*) as suggestions_received,
         count(*) filter (where is_concluded) as suggestions_concluded,
-        count(*) filter (where is_converted) as suggestions_adopted,
         count(*) filter (where is_converted) as suggestions_converted,
         count(*) filter (where is_converted_to_policy) as suggestions_converted_to_policy,
         count(*) filter (where is_rejected) as suggestions_rejected,
@@ -63,7 +65,8 @@ select
     channel_labels.channel_label,
     conversion_counts.suggestions_received,
     conversion_counts.suggestions_concluded,
-    conversion_counts.suggestions_adopted,
+    -- DESIGN §7 names the one set twice: 采纳数 and the headline 转化数
+    conversion_counts.suggestions_converted as suggestions_adopted,
     conversion_counts.suggestions_converted,
     conversion_counts.suggestions_converted_to_policy,
     conversion_counts.suggestions_rejected,

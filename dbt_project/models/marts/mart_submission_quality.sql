@@ -1,4 +1,6 @@
--- 报送质量: expected vs received per period_month × department_code × submission_type
+-- 报送质量: expected vs received per period_month × department_code × submission_type.
+-- every register row counts: a file in a folder that names no submission type (rejected by
+-- ingest) keeps that folder name as submission_type, labelled 未知报送类型, never owed.
 with obligations as (
     select * from {{ ref('int_reporting_obligations') }}
 ),
@@ -12,10 +14,7 @@ periods as (
         coalesce(obligations.period_month, arrivals.period_month) as period_month,
         coalesce(obligations.department_code, arrivals.department_code) as department_code,
         coalesce(obligations.submission_type, arrivals.submission_type) as submission_type,
-        coalesce(
-            obligations.due_date,
-            (arrivals.period_month + interval '1 month' + interval '{{ var("submission_due_day") | int - 1 }} days')::date
-        ) as due_date,
+        coalesce(obligations.due_date, {{ submission_due_date('arrivals.period_month') }}) as due_date,
         (obligations.period_month is not null)::int as submissions_expected,
         arrivals.submissions_received,
         arrivals.submissions_accepted,
@@ -27,7 +26,9 @@ periods as (
         arrivals.errors,
         arrivals.warnings,
         arrivals.latest_submission_id,
-        arrivals.latest_status
+        arrivals.latest_status,
+        -- owed types come from the calendar seed, which names contract types only
+        coalesce(arrivals.is_known_submission_type, true) as is_known_submission_type
     from obligations
     full join arrivals
         on obligations.department_code = arrivals.department_code
@@ -56,7 +57,10 @@ select
     periods.department_code,
     departments.department_name,
     periods.submission_type,
-    type_labels.label_zh as submission_type_label,
+    case
+        when periods.is_known_submission_type then type_labels.label_zh
+        else '未知报送类型'
+    end as submission_type_label,
     periods.due_date,
     periods.submissions_expected,
     coalesce(periods.submissions_received, 0) as submissions_received,

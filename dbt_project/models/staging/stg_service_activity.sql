@@ -1,32 +1,24 @@
--- latest version of each activity per (department_code, activity_id): the later landing wins,
--- then the higher submission id, then the later source row (files may be processed in any order)
-with activity_versions as (
-    select
-        *,
-        row_number() over (
-            partition by department_code, activity_id
-            order by submission_received_at desc, submission_id desc, source_row desc
-        ) as version_rank
-    from {{ ref('stg_service_activity_versions') }}
+-- every raw service_activity row (every version of every activity), cleaned: empty volunteers
+-- and hours mean 0. which submissions count and which version is the latest is decided
+-- against the register in the intermediate models.
+with raw_rows as (
+    select * from {{ source('raw', 'service_activity') }}
 )
 
 select
-    department_code,
+    submission_id,
+    source_row,
     activity_id,
     activity_date,
-    activity_month,
+    {{ month_start('activity_date') }} as activity_month,
     district_code,
     category,
     target_group,
     participants,
-    volunteers,
-    service_hours,
+    coalesce(volunteers, 0) as volunteers,
+    coalesce(service_hours, 0) as service_hours,
     is_approximate,
     title,
     organizer,
-    submission_id,
-    source_row,
-    submission_received_at,
     loaded_at
-from activity_versions
-where version_rank = 1
+from raw_rows

@@ -1,4 +1,5 @@
--- the submission register, one row per file; the period it reports for as a month
+-- the submission register, one row per file received, whatever became of it (rejected files
+-- in unknown folders included); the period it reports for as a month
 with submissions as (
     select * from {{ source('audit', 'submission') }}
 )
@@ -7,12 +8,7 @@ select
     submission_id,
     department_code,
     submission_type,
-    coalesce(
-        {{ month_start('report_period') }},
-        {{ month_start('period_end') }},
-        {{ month_start('period_start') }},
-        ({{ month_start("received_at at time zone '" ~ var('local_timezone') ~ "'") }} - interval '1 month')::date
-    ) as period_month,
+    {{ submission_period_month() }} as period_month,
     report_period,
     period_start,
     period_end,
@@ -20,7 +16,7 @@ select
     sha256,
     bytes,
     received_at,
-    (received_at at time zone '{{ var("local_timezone") }}')::date as received_date,
+    {{ local_time('received_at') }}::date as received_date,
     status,
     status_reason,
     coalesce(row_count, 0) as row_count,
@@ -29,5 +25,6 @@ select
     superseded_by,
     data_docs_url,
     feedback_path,
-    loaded_at
+    loaded_at,
+    updated_at
 from submissions

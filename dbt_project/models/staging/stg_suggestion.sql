@@ -1,20 +1,17 @@
--- latest version of each suggestion per (department_code, suggestion_id): the later landing
--- wins, then the higher submission id, then the later source row
-with suggestion_versions as (
-    select
-        *,
-        row_number() over (
-            partition by department_code, suggestion_id
-            order by submission_received_at desc, submission_id desc, source_row desc
-        ) as version_rank
-    from {{ ref('stg_suggestion_versions') }}
+-- every raw suggestion row (every version of every suggestion). personal data
+-- (submitter_*_hash, submitter_phone_masked), free-text content and extra are never
+-- selected here. which submissions count and which version is current is decided against
+-- the register in the intermediate models.
+with raw_rows as (
+    select * from {{ source('raw', 'suggestion') }}
 )
 
 select
-    department_code,
+    submission_id,
+    source_row,
     suggestion_id,
     received_date,
-    received_month,
+    {{ month_start('received_date') }} as received_month,
     channel,
     district_code,
     topic,
@@ -22,9 +19,5 @@ select
     status,
     concluded_date,
     handling_unit,
-    submission_id,
-    source_row,
-    submission_received_at,
     loaded_at
-from suggestion_versions
-where version_rank = 1
+from raw_rows

@@ -50,6 +50,7 @@ class Column:
     min: float | None = None
     values: dict = field(default_factory=dict)  # code -> accepted Chinese spellings
     labels: dict = field(default_factory=dict)  # code -> Chinese label
+    groups: dict = field(default_factory=dict)  # group name -> codes (e.g. status: concluded)
     empty_means: str | None = None
     approximate_allowed: bool = False
     period_from_file_name: bool = False
@@ -100,6 +101,15 @@ class Contract:
     def rule(self, name: str) -> Rule:
         return next(r for r in self.rules if r.name == name)
 
+    def group(self, column: str, name: str) -> tuple[str, ...]:
+        """The codes of a named group of an enum column, e.g. ("status", "converted")."""
+        return self.column(column).groups[name]
+
+    @property
+    def status_groups(self) -> dict[str, tuple[str, ...]]:
+        """Groups of the status column (suggestion: concluded, converted, converted_to_policy)."""
+        return next((c.groups for c in self.columns if c.name == "status"), {})
+
     @property
     def has_approximate(self) -> bool:
         return any(c.approximate_allowed for c in self.columns)
@@ -124,10 +134,16 @@ def _load(path: Path) -> Contract:
                 **c,
                 "aliases": tuple(map(str, c.get("aliases", ()))),
                 "values": {code: [str(s) for s in spellings] for code, spellings in c.get("values", {}).items()},
+                "groups": {name: tuple(codes) for name, codes in c.get("groups", {}).items()},
             }
         )
         for c in spec["columns"]
     )
+    for column in columns:
+        for name, codes in column.groups.items():
+            unknown = set(codes) - set(column.values)
+            if unknown:
+                raise ValueError(f"{path.name}: group {column.name}.{name} names unknown codes {sorted(unknown)}")
     rules = tuple(Rule(**{**r, "columns": tuple(r["columns"])}) for r in spec.get("rules", ()))
     return Contract(
         submission_type=spec["submission_type"],

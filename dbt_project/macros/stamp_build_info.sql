@@ -1,0 +1,32 @@
+{#
+    Post-hook of every marts table: stamps the table with when it was built and how far the
+    submission register reached at that moment, as the table's comment (JSON). The comment is
+    written in the transaction that swaps the table in, so a stamp always describes the data
+    beside it, also when a build fails half-way or rebuilds only some marts (reprocess).
+    marts.mart_build_info reads the stamps. persist_docs must stay off for marts: it would
+    replace the comments with the model descriptions.
+#}
+{% macro stamp_build_info() -%}
+    {%- if model.config.materialized in ('table', 'incremental') -%}
+        do $stamp$
+        begin
+            execute format(
+                'comment on table %s is %L',
+                '{{ this }}',
+                (
+                    select
+                        json_build_object(
+                            'swdw_build_info', 1,
+                            'built_at', now(),
+                            'dbt_invocation_id', '{{ invocation_id }}',
+                            'register_max_submission_id', max(submission_id),
+                            'register_max_received_at', max(received_at),
+                            'register_max_loaded_at', max(loaded_at)
+                        )::text
+                    from {{ source('audit', 'submission') }}
+                )
+            );
+        end
+        $stamp$
+    {%- endif -%}
+{%- endmacro %}
