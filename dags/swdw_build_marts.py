@@ -119,7 +119,22 @@ def swdw_build_marts():
         print(f"dbt docs: {target / 'index.html'}")
         return str(target)
 
+    @task(trigger_rule="all_done")
+    def report_staleness() -> list[str]:
+        """Says plainly which marts are stale after this run (a failed node leaves its marts behind)."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from ingest.jobs.transform import stale_marts
+
+        stale = stale_marts()
+        if not stale:
+            print("every marts table reflects the register")
+            return []
+        # fails at once (no retry); its failure alert carries the list
+        raise AirflowFailException("stale marts (BI reads older figures): " + ", ".join(stale))
+
     prepare_warehouse() >> dbt >> publish_docs()
+    dbt >> report_staleness()
 
 
 def _dbt_task_group() -> DbtTaskGroup:

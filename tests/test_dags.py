@@ -250,7 +250,7 @@ def test_build_dag_runs_dbt_seeds_models_and_docs(report, manifest):
     dbt_tasks = {t for t in tasks if t.startswith("dbt.")}
     # exactly one task per seed, model and test of the manifest: none missing, none invented
     assert dbt_tasks == _expected_dbt_tasks(nodes)
-    assert set(tasks) - dbt_tasks == {"prepare_warehouse", "publish_docs"}
+    assert set(tasks) - dbt_tasks == {"prepare_warehouse", "publish_docs", "report_staleness"}
     # every dbt task waits for prepare_warehouse (directly or through its upstream dbt tasks)
     roots = [t for t in dbt_tasks if not [u for u in tasks[t]["upstream"] if u.startswith("dbt.")]]
     assert roots and all("prepare_warehouse" in tasks[t]["upstream"] for t in roots)

@@ -24,6 +24,15 @@ def test_ingest_then_build_through_airflow(warehouse, tmp_path):
     bad = written / "lieshan" / "org_coverage" / "烈山区两个覆盖台账2024年12月（补充）.csv"
     (landing / "lieshan" / "org_coverage").mkdir(parents=True)
     shutil.copy2(bad, landing / "lieshan" / "org_coverage" / bad.name)
+    # two everyday situations the marts must absorb (issue 10): a document in a folder named for a
+    # type that does not exist, and a resend of a status workbook whose rows did not change
+    misfiled = landing / "xiangshan" / "meeting_minutes" / "会议纪要.csv"
+    misfiled.parent.mkdir(parents=True)
+    misfiled.write_text("会议,日期\n党建工作推进会,2024-12-05\n", encoding="utf-8")
+    december = landing / "duji" / "suggestion" / "杜集区人民建议_202412.csv"
+    resend = december.with_name("杜集区人民建议_202412（重报）.csv")
+    resend.write_bytes(december.read_bytes().replace(b"\r\n", b"\n") + b"\n")  # other bytes, same rows
+    os.utime(resend, (december.stat().st_mtime + 86400,) * 2)
     files = sorted(p for p in landing.rglob("*") if p.is_file())
 
     with webhook_server() as (url, received):
@@ -42,12 +51,27 @@ def test_ingest_then_build_through_airflow(warehouse, tmp_path):
     # publish alerted the quarantine (one alert, naming the file and why); nothing failed
     alerts = [r["json"] for r in received]
     assert [a["event"] for a in alerts] == ["quarantine"], alerts
-    assert len(alerts[0]["lines"]) == 1 and bad.name in alerts[0]["lines"][0]
+    assert len(alerts[0]["lines"]) == 2 and bad.name in " ".join(alerts[0]["lines"])
+    assert "会议纪要.csv" in " ".join(alerts[0]["lines"])
 
     statuses = dict(query(warehouse, "select status, count(*) from audit.submission group by status"))
     assert sum(statuses.values()) == len(files)
-    assert statuses["quarantined"] == 1 and statuses["superseded"] == 1
+    assert statuses["quarantined"] == 2 and statuses["superseded"] == 1
     assert not list(landing.rglob("*.csv"))  # every file archived or quarantined
     for mart in ("mart_coverage", "mart_service_counts", "mart_petition_conversion", "mart_submission_quality"):
         assert query(warehouse, f"select count(*) from marts.{mart}")[0][0] > 0, mart
     assert query(warehouse, "select count(distinct district_code) from marts.mart_coverage") == [(1,)]
+    # the misfiled file shows in the quality mart under its folder name; the resend is the current version
+    assert query(
+        warehouse,
+        "select submissions_quarantined from marts.mart_submission_quality "
+        "where department_code = 'xiangshan' and submission_type = 'meeting_minutes'",
+    ) == [(1,)]
+    assert (
+        query(
+            warehouse,
+            "select count(*) from intermediate.int_suggestion_status_history h join audit.submission s using (submission_id) "
+            "where h.is_current and s.file_name like '%%重报%%'",
+        )[0][0]
+        > 0
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import REPO, VENV_BIN, query
+from .helpers import REPO, VENV_BIN, query, run_cli
 
 DBT_DIR = REPO / "dbt_project"
 MARTS = (
@@ -258,3 +258,34 @@ def test_incremental_build_equals_full_refresh(clean_warehouse, tmp_path):
     )
     missing = [f"{s}.{t}.{c}" for s, t, c in built if (s, t) in documented and c not in documented[(s, t)]]
     assert not missing
+
+
+def test_a_failed_build_alerts_naming_the_failing_node_and_the_stale_marts(clean_warehouse, monkeypatch):
+    from ingest.jobs.transform import dbt_build
+
+    from .builders import ORG_HEADER, landing_path, org_row, write_csv
+    from .helpers import webhook_server
+
+    write_csv(
+        landing_path(Path(os.environ["SWDW_LANDING_DIR"]), "xiangshan", "org_coverage", "a.csv"),
+        [ORG_HEADER, org_row(1)],
+    )
+    assert run_cli("run").returncode == 0
+    import psycopg
+
+    with psycopg.connect(clean_warehouse, autocommit=True) as conn:  # a new file lands, then a node breaks
+        conn.execute(
+            "insert into audit.submission (department_code, submission_type, file_name, landing_path, sha256, bytes) "
+            "values ('duji', 'org_coverage', 'b.csv', '/x', 'feed', 1)"
+        )
+        conn.execute("alter table raw.org_coverage rename column org_name to org_name_broken")
+    try:
+        with webhook_server() as (url, received):
+            monkeypatch.setenv("AIRFLOW_CONN_SWDW_WEBHOOK", url)
+            assert dbt_build() is False
+    finally:
+        with psycopg.connect(clean_warehouse, autocommit=True) as conn:
+            conn.execute("alter table raw.org_coverage rename column org_name_broken to org_name")
+    [alert] = [r["json"] for r in received if r["json"]["event"] == "build_failed"]
+    assert any("stg_org_coverage" in node for node in alert["details"]["failed_nodes"])
+    assert "mart_coverage" in alert["details"]["stale_marts"]

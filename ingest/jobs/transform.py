@@ -21,13 +21,19 @@ def dbt_environment() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
-def run_dbt(args: list[str]) -> bool:
-    """Run one dbt command in-process; True when it succeeded."""
+def _invoke(args: list[str]):
     from dbt.cli.main import dbtRunner
 
     dbt_environment()
     common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    result = dbtRunner().invoke([*args, *common])
+    return dbtRunner().invoke([*args, *common])
+
+
+def run_dbt(args: list[str]) -> bool:
+    """Run one dbt command in-process; True when it succeeded. A failed build alerts (report_failed_build)."""
+    result = _invoke(args)
+    if not result.success and args and args[0] == "build":
+        report_failed_build(failed_nodes(result))
     return bool(result.success)
 
 
@@ -37,6 +43,47 @@ def dbt_build(full_refresh: bool = False) -> bool:
 
     bootstrap()
     return run_dbt(["build", *(["--full-refresh"] if full_refresh else [])])
+
+
+def failed_nodes(result) -> list[str]:
+    """'model.mart_coverage: error'-style names of the nodes that failed or errored in a dbt result."""
+    outcome = getattr(result, "result", None)
+    failed = []
+    for item in getattr(outcome, "results", None) or []:
+        status = str(getattr(item.status, "value", item.status))
+        if status in ("error", "fail", "runtime error"):
+            failed.append(f"{item.node.resource_type}.{item.node.name}: {status}")
+    if not failed and getattr(result, "exception", None) is not None:
+        failed.append(f"dbt: {result.exception}")
+    return failed
+
+
+def stale_marts() -> list[str]:
+    """Marts tables that do not reflect the register as it is now (marts.mart_build_info)."""
+    from ingest.warehouse.connection import connect
+
+    try:
+        with connect() as conn:
+            rows = conn.execute(
+                "select mart_name from marts.mart_build_info "
+                "where built_at is null or register_changes_since_build > 0 order by mart_name"
+            ).fetchall()
+    except Exception as exc:  # no build has ever finished: every mart is stale
+        return [f"(marts.mart_build_info unreadable: {type(exc).__name__})"]
+    return [name for (name,) in rows]
+
+
+def report_failed_build(failed: list[str]) -> dict:
+    """Alert that the marts are stale, naming the failing dbt nodes and the stale tables."""
+    from ingest.notify import notify
+
+    stale = stale_marts()
+    return notify(
+        "build_failed",
+        "dbt build 失败，集市未更新 / dbt build failed: marts are stale",
+        [*(f"failed: {node}" for node in failed), *(f"stale: marts.{name}" for name in stale)],
+        {"failed_nodes": failed, "stale_marts": stale},
+    )
 
 
 def generate_docs() -> Path:
