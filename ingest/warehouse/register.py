@@ -5,7 +5,6 @@ States: received → validating → loaded | quarantined; loaded → superseded.
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 
 
@@ -141,25 +140,37 @@ def record_findings(conn, findings, *, submission_id: int, reprocess_id: int | N
 
 
 def record_validation_results(conn, submission_id: int, results: list[dict]) -> None:
-    for r in results:
-        conn.execute(
-            """insert into audit.validation_result
-                   (submission_id, suite_name, expectation_type, column_name, rule, severity,
-                    success, observed_value, unexpected_count, unexpected_source_rows)
-               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            (
-                submission_id,
-                r["suite_name"],
-                r["expectation_type"],
-                r["column_name"],
-                r["rule"],
-                r["severity"],
-                r["success"],
-                json.dumps(r["observed_value"], ensure_ascii=False),
-                r["unexpected_count"],
-                r["unexpected_source_rows"],
-            ),
-        )
+    """COPY one row per expectation result into audit.validation_result (one round trip per file)."""
+    from psycopg.types.json import Jsonb
+
+    columns = (
+        "submission_id",
+        "suite_name",
+        "expectation_type",
+        "column_name",
+        "rule",
+        "severity",
+        "success",
+        "observed_value",
+        "unexpected_count",
+        "unexpected_source_rows",
+    )
+    with conn.cursor().copy(f"copy audit.validation_result ({', '.join(columns)}) from stdin") as copy:
+        for r in results:
+            copy.write_row(
+                (
+                    submission_id,
+                    r["suite_name"],
+                    r["expectation_type"],
+                    r["column_name"],
+                    r["rule"],
+                    r["severity"],
+                    r["success"],
+                    Jsonb(r["observed_value"]),
+                    r["unexpected_count"],
+                    r["unexpected_source_rows"],
+                )
+            )
 
 
 def print_register(limit: int = 50, status: str | None = None) -> None:
