@@ -114,7 +114,7 @@ def test_a_chain_recomputed_after_tampering_disagrees_with_the_recorded_heads(lo
             begin
                 select row_hash into previous from {FINDINGS} where chain_seq = 1;
                 for r in select chain_seq from {FINDINGS} where chain_seq >= 2 order by chain_seq loop
-                    update {FINDINGS} t set chain_prev = previous,
+                    update {FINDINGS} t set prev_hash = previous,
                            row_hash = audit.chain_hash(t.chain_seq, previous, audit.chain_content(t, array[{columns}]))
                      where chain_seq = r.chain_seq returning row_hash into previous;
                 end loop;
@@ -186,7 +186,7 @@ def test_rows_from_before_the_chain_are_sealed_once(loaded):
 
     with psycopg.connect(loaded) as conn:
         conn.execute(f"drop trigger submission_finding_chain on {FINDINGS}")
-        conn.execute(f"alter table {FINDINGS} drop column chain_seq, drop column chain_prev, drop column row_hash")
+        conn.execute(f"alter table {FINDINGS} drop column chain_seq, drop column prev_hash, drop column row_hash")
     bootstrap()
     seqs = query(loaded, f"select finding_id, chain_seq from {FINDINGS} order by finding_id")
     assert [s for _, s in seqs] == [1, 2, 3, 4, 5]

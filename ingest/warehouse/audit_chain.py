@@ -1,11 +1,11 @@
 """The audit tables' hash chains: verified end to end, and their heads recorded outside the database.
 
 Every audit table is one chain (``ingest.warehouse.schema.CHAINED_COLUMNS``): its n-th row carries
-``chain_seq`` n, ``chain_prev`` (row n-1's hash) and ``row_hash`` = sha256(n | chain_prev | its
+``chain_seq`` n, ``prev_hash`` (row n-1's hash) and ``row_hash`` = sha256(n | prev_hash | its
 chained columns as canonical JSON), set by a trigger when the row is inserted.
 
 - A row rewritten with the triggers disabled no longer hashes to its ``row_hash``; a deleted or
-  slipped-in row breaks ``chain_seq`` or ``chain_prev``: ``verify`` names the first such row.
+  slipped-in row breaks ``chain_seq`` or ``prev_hash``: ``verify`` names the first such row.
 - Whoever rewrites a row and recomputes the rest of the chain gets a chain that holds in itself,
   but no longer passes through the heads recorded earlier in
   ``$SWDW_HOME/artifacts/audit_chain/heads.jsonl`` (one JSON line per recording, appended after an
@@ -118,19 +118,19 @@ def verify_chain(conn, table: str, recorded: dict[int, RecordedHead]) -> ChainRe
     with conn.transaction(), conn.cursor(name=f"verify_{table.split('.')[1]}") as cursor:
         cursor.itersize = 10_000
         cursor.execute(
-            f"select chain_seq, {row_id}, chain_prev, row_hash, "
-            f"audit.chain_hash(chain_seq, chain_prev, audit.chain_content(t, %s)) "
+            f"select chain_seq, {row_id}, prev_hash, row_hash, "
+            f"audit.chain_hash(chain_seq, prev_hash, audit.chain_content(t, %s)) "
             f"from {table} t order by chain_seq nulls last, {row_id}",
             (list(columns),),
         )
-        for row_seq, row_key, chain_prev, row_hash, recomputed in cursor:
+        for row_seq, row_key, prev_hash, row_hash, recomputed in cursor:
             label = f"{row_id} {row_key} (chain_seq {row_seq})"
             if row_seq is None or row_hash is None:
                 return broken(label, "row not in the chain (written with the chain trigger disabled)", "a hash", None)
             if row_seq != seq + 1:
                 return broken(label, "chain_seq skips or repeats (a row deleted or slipped in)", seq + 1, row_seq)
-            if chain_prev != previous_hash:
-                return broken(label, "chain_prev is not the previous row's row_hash", previous_hash, chain_prev)
+            if prev_hash != previous_hash:
+                return broken(label, "prev_hash is not the previous row's row_hash", previous_hash, prev_hash)
             if row_hash != recomputed:
                 return broken(label, "row changed since it was written (row_hash recomputed)", recomputed, row_hash)
             head = recorded.get(row_seq)

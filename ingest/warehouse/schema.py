@@ -205,7 +205,7 @@ LIFECYCLE_COLUMNS = {
 # is fixed at insert (a file's received facts, a run's start): its lifecycle columns are guarded by
 # the triggers above but not chained, so a status change never breaks a chain. The lists are frozen
 # once rows are chained: a column added later is not in the hash of earlier rows.
-CHAIN_COLUMNS = ("chain_seq", "chain_prev", "row_hash")
+CHAIN_COLUMNS = ("chain_seq", "prev_hash", "row_hash")
 SUBMISSION_RECEIVED_FACTS = (
     "submission_id",
     "department_code",
@@ -301,8 +301,8 @@ begin
                    'order by chain_seq desc limit 1', tg_relid::regclass)
         into previous_seq, previous_hash;
     new.chain_seq := coalesce(previous_seq, 0) + 1;
-    new.chain_prev := previous_hash;
-    new.row_hash := audit.chain_hash(new.chain_seq, new.chain_prev, audit.chain_content(new, tg_argv[1:]));
+    new.prev_hash := previous_hash;
+    new.row_hash := audit.chain_hash(new.chain_seq, new.prev_hash, audit.chain_content(new, tg_argv[1:]));
     return new;
 end $$;
 """
@@ -324,14 +324,14 @@ begin
     if exists (select 1 from pg_attribute where attrelid = '{table}'::regclass and attname = 'row_hash') then
         return;
     end if;
-    alter table {table} add column chain_seq bigint, add column chain_prev text, add column row_hash text;
+    alter table {table} add column chain_seq bigint, add column prev_hash text, add column row_hash text;
     create unique index {name}_chain_seq_idx on {table} (chain_seq);
     if exists (select 1 from {table}) then
         alter table {table} disable trigger user;
         for r in select ctid as row_ctid, audit.chain_content(t, {_sql_array(columns)}) as content
                    from {table} t order by {columns[0]}, ctid loop
             seq := seq + 1;
-            update {table} set chain_seq = seq, chain_prev = previous,
+            update {table} set chain_seq = seq, prev_hash = previous,
                                row_hash = audit.chain_hash(seq, previous, r.content)
              where ctid = r.row_ctid returning row_hash into previous;
         end loop;
