@@ -409,7 +409,10 @@ create schema if not exists audit;
 create schema if not exists staging;
 create schema if not exists intermediate;
 create schema if not exists marts;
-grant usage, create on schema raw, audit to swdw_loader;
+grant usage on schema raw, audit to swdw_loader;
+-- loading needs no DDL: tables are created by bootstrap as the owner, so the loader cannot add
+-- an audit table that no guard or chain covers
+revoke create on schema raw, audit from swdw_loader;
 grant usage on schema raw, audit to swdw_transformer, swdw_auditor;
 grant usage, create on schema staging, intermediate, marts to swdw_transformer;
 grant usage on schema marts to swdw_bi, swdw_auditor;
