@@ -54,6 +54,17 @@ def test_register_tells_what_happened(sample_run, warehouse):
     assert status.returncode == 0 and "quarantined" in status.stdout
 
 
+def test_summary_masks_the_password_and_dsn_prints_it(sample_run, warehouse):
+    from urllib.parse import urlparse
+
+    password = urlparse(warehouse).password
+    summary = run_cli("summary")
+    assert summary.returncode == 0, summary.stderr
+    assert password not in summary.stdout + summary.stderr
+    assert f"postgresql://swdw:****@127.0.0.1:{urlparse(warehouse).port}/swdw" in summary.stdout
+    assert run_cli("dsn").stdout.strip().splitlines()[-1] == warehouse
+
+
 def test_bi_role_reads_marts_only(sample_run, warehouse):
     import psycopg
 
