@@ -227,7 +227,7 @@ _FINDING_COLUMNS = (
     "message_zh",
     "message_en",
 )
-# table -> its chained columns, the first one its row id (tests check every column is chained or movable)
+# table -> its chained columns; the first names a row in verify's report (tests check every column is placed)
 CHAINED_COLUMNS = {
     "audit.submission": SUBMISSION_RECEIVED_FACTS,
     "audit.submission_finding": ("finding_id", *_FINDING_COLUMNS, "recorded_at"),
@@ -289,8 +289,9 @@ create or replace function audit.chain_hash(seq bigint, prev text, content text)
     select encode(sha256(convert_to(seq || '|' || coalesce(prev, '') || '|' || content, 'UTF8')), 'hex')
 $$;
 -- before insert; tg_argv = (lock namespace, chained columns...). The chain's lock is held until
--- commit, so the next writer reads this row as its previous one; chain_seq (not the id, which a
--- sequence hands out before the lock) is the order of the chain.
+-- commit, so the next writer reads this row as its previous one (read committed: the lookup after
+-- the lock sees that commit; a writer on an older snapshot hits the unique index, never forks the
+-- chain); chain_seq, not the id a sequence hands out before the lock, is the order of the chain.
 create or replace function audit.chain_row() returns trigger language plpgsql as $$
 declare
     previous_seq bigint;
