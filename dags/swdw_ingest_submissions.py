@@ -114,6 +114,9 @@ def swdw_ingest_submissions():
                 quarantine_lines(quarantined),
                 {"submission_ids": [o.get("submission_id") for o in quarantined]},
             )
+        from ingest.warehouse.audit_chain import record_chain_heads
+
+        record_chain_heads(source="airflow:swdw_ingest_submissions")
         if not loaded:
             raise AirflowSkipException("no submission loaded: raw.* unchanged, no asset event")
         outlet_events[RAW_ASSET].extra = {

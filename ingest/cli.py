@@ -96,6 +96,14 @@ def _cmd_summary(args) -> int:
     return 0
 
 
+def _cmd_audit_verify(args) -> int:
+    from ingest.warehouse.audit_chain import print_verification, verify_chains
+
+    reports = verify_chains(record=args.record)
+    print_verification(reports)
+    return 1 if any(r.broken for r in reports) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="swdw",
@@ -129,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--scale", type=int, default=1)
     sample.set_defaults(func=_cmd_sample)
     sub.add_parser("summary", help="headline figures from the marts").set_defaults(func=_cmd_summary)
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
+    verify = audit.add_parser("verify", help="recompute the audit tables' hash chains; exit 1 at a broken link")
+    verify.add_argument(
+        "--record", action="store_true", help="when every chain holds, record their heads in the artifacts folder"
+    )
+    verify.set_defaults(func=_cmd_audit_verify)
     sub.add_parser("dsn", help="print the warehouse URI").set_defaults(func=_cmd_dsn)
     sub.add_parser("stop", help="stop the embedded PostgreSQL server").set_defaults(func=_cmd_stop)
     return parser

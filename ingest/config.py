@@ -43,6 +43,10 @@ class Settings:
         return self.artifacts_dir / "dbt_docs"
 
     @property
+    def audit_chain_dir(self) -> Path:
+        return self.artifacts_dir / "audit_chain"
+
+    @property
     def pg_dir(self) -> Path:
         return self.home / "pg"
 

@@ -43,6 +43,8 @@ def clean_warehouse(warehouse, tmp_path, monkeypatch) -> str:
     with psycopg.connect(warehouse, autocommit=True) as conn:
         conn.execute("drop schema if exists raw, audit, staging, intermediate, marts cascade")
     bootstrap()
+    # new chains: heads recorded for the dropped ones would not match them
+    shutil.rmtree(Path(os.environ["SWDW_HOME"]) / "artifacts" / "audit_chain", ignore_errors=True)
     landing = tmp_path / "landing"
     landing.mkdir()
     monkeypatch.setenv("SWDW_LANDING_DIR", str(landing))

@@ -2,8 +2,11 @@
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
+from urllib.parse import urlparse
 
 from ingest import samples as sample
 from ingest.airflow.local_runner import airflow_env
@@ -75,3 +78,22 @@ def test_ingest_then_build_through_airflow(warehouse, tmp_path):
         )[0][0]
         > 0
     )
+    _assert_no_password_in_airflow_output(warehouse, Path(env["SWDW_HOME"]), result.stdout + result.stderr)
+
+
+def _assert_no_password_in_airflow_output(warehouse: str, home: Path, output: str) -> None:
+    """The warehouse password is in no task log or rendered field: `airflow dags test` prints the task
+    logs (the output checked here) and keeps rendered fields and XComs in the metadata DB under
+    $SWDW_HOME/airflow, which is checked with every other file the run wrote."""
+    password = urlparse(warehouse).password
+    with sqlite3.connect(home / "airflow" / "airflow.db") as metadata:
+        rendered = metadata.execute(
+            "select count(*) from rendered_task_instance_fields where rendered_fields like '%SWDW_PG_PASSWORD%'"
+        ).fetchone()[0]
+    assert rendered > 0, "the dbt tasks' rendered env, which templates the password, was not stored"
+    # pg/ holds the embedded server's own password file
+    written = [p for p in home.rglob("*") if p.is_file() and p.relative_to(home).parts[0] != "pg"]
+    leaks = [str(p) for p in written if password.encode() in p.read_bytes()]
+    if password in output:
+        leaks.append("airflow dags test output (the task logs)")
+    assert not leaks, leaks

@@ -1,11 +1,15 @@
 """The product end to end: sample submissions → `swdw run` → headline figures from marts.*."""
 
+import csv
+
 import pytest
 
 from ingest import samples as sample
 from ingest.jobs.summary import headline_figures
 
-from .helpers import query, run_cli
+from .helpers import REPO, query, run_cli
+
+ROLE_MATRIX = REPO / "tests" / "expected_role_matrix.csv"
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +54,17 @@ def test_register_tells_what_happened(sample_run, warehouse):
     assert status.returncode == 0 and "quarantined" in status.stdout
 
 
+def test_summary_masks_the_password_and_dsn_prints_it(sample_run, warehouse):
+    from urllib.parse import urlparse
+
+    password = urlparse(warehouse).password
+    summary = run_cli("summary")
+    assert summary.returncode == 0, summary.stderr
+    assert password not in summary.stdout + summary.stderr
+    assert f"postgresql://swdw:****@127.0.0.1:{urlparse(warehouse).port}/swdw" in summary.stdout
+    assert run_cli("dsn").stdout.strip().splitlines()[-1] == warehouse
+
+
 def test_bi_role_reads_marts_only(sample_run, warehouse):
     import psycopg
 
@@ -64,6 +79,40 @@ def test_bi_role_reads_marts_only(sample_run, warehouse):
     for table in ("raw.suggestion", "audit.submission", "staging.stg_suggestion"):
         with psycopg.connect(bi_dsn) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(f"select 1 from {table} limit 1")
+
+
+def _granted(dsn: str, role: str, schema: str, privilege: str) -> str:
+    """A matrix cell: yes (every table and view of the schema), no (none), or the tables that have it."""
+    if privilege in ("usage", "create"):
+        return "yes" if query(dsn, "select has_schema_privilege(%s, %s, %s)", (role, schema, privilege))[0][0] else "no"
+    rows = query(
+        dsn,
+        """select c.relname, has_table_privilege(%s, c.oid, %s) from pg_class c
+            where c.relnamespace = %s::regnamespace and c.relkind in ('r', 'p', 'v', 'm') order by c.relname""",
+        (role, privilege, schema),
+    )
+    assert rows, f"{schema} holds no tables: the matrix would be vacuous"
+    granted = [name for name, has in rows if has]
+    return "yes" if len(granted) == len(rows) else " ".join(granted) if granted else "no"
+
+
+def test_every_role_against_every_schema_matches_the_committed_matrix(sample_run, warehouse):
+    """DESIGN §7 as a table: each group role × each schema × usage, create, select, insert, update, delete, truncate."""
+    with ROLE_MATRIX.open(newline="") as handle:
+        expected = list(csv.DictReader(handle))
+    privileges = [p for p in expected[0] if p not in ("role", "schema")]
+    assert {(r["role"], r["schema"]) for r in expected} == {
+        (role, schema)
+        for role in ("swdw_loader", "swdw_transformer", "swdw_bi", "swdw_auditor")
+        for schema in ("raw", "audit", "staging", "intermediate", "marts")
+    }
+    differences = [
+        f"{r['role']} on {r['schema']}: {p} expected {r[p]!r}, granted {granted!r}"
+        for r in expected
+        for p in privileges
+        if (granted := _granted(warehouse, r["role"], r["schema"], p)) != r[p]
+    ]
+    assert not differences, "\n".join(differences)
 
 
 def _marts_digest(dsn: str) -> dict[str, str]:

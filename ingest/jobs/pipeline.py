@@ -272,8 +272,6 @@ def _load(conn, landing_file: LandingFile, data: bytes, submission_id: int, eval
     from ingest.warehouse.loading import load_accepted
 
     with conn.transaction():
-        register.record_findings(conn, evaluation.findings, submission_id=submission_id)
-        register.record_validation_results(conn, submission_id, evaluation.validation_results)
         outcome.superseded = load_accepted(
             conn,
             submission_id=submission_id,
@@ -284,6 +282,10 @@ def _load(conn, landing_file: LandingFile, data: bytes, submission_id: int, eval
             evaluation=evaluation,
             status_reason=evaluation.reason,
         )
+        # audit rows last: their hash chains lock each audit table until commit, so the COPY above
+        # does not make parallel loads wait
+        register.record_findings(conn, evaluation.findings, submission_id=submission_id)
+        register.record_validation_results(conn, submission_id, evaluation.validation_results)
         crash_point("before_commit")
     crash_point("after_commit")
     outcome.status = FileStatus.LOADED
@@ -366,6 +368,9 @@ def ingest_landing(trigger: str = "cli", progress=sys.stderr) -> list[FileOutcom
                 run_id,
             ),
         )
+    from ingest.warehouse.audit_chain import record_chain_heads
+
+    record_chain_heads(source=f"ingest:{trigger}")  # the heads outside the database, beside the Data Docs
     return outcomes
 
 

@@ -328,6 +328,9 @@ def reprocess(
         )
     if not outcomes:
         print(f"nothing to reprocess for {department_code}/{submission_type}/{report_period}")
+    from ingest.warehouse.audit_chain import record_chain_heads
+
+    record_chain_heads(source=f"reprocess:{requested_by or 'unknown'}")
     return outcomes
 
 

@@ -37,7 +37,7 @@ def headline_figures() -> dict:
 
 
 def print_summary() -> None:
-    from ingest.warehouse.connection import warehouse_dsn
+    from ingest.warehouse.connection import masked_dsn, warehouse_dsn
 
     figures = headline_figures()
     config = settings()
@@ -54,7 +54,7 @@ swdw marts summary
   submissions: {total} registered, {loaded} loaded, {superseded} superseded, {quarantined} quarantined
 
 Where to look next
-  warehouse (psql, BI tools):  {warehouse_dsn()}
+  warehouse (psql, BI tools):  {masked_dsn(warehouse_dsn())}  (with its password: .venv/bin/swdw dsn)
   submission register:         .venv/bin/swdw status
   GX Data Docs:                {config.data_docs_dir / "index.html"}
   dbt docs:                    {config.dbt_docs_dir / "index.html"}

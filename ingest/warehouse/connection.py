@@ -21,6 +21,15 @@ def warehouse_dsn() -> str:
     return EmbeddedPostgres(config.pg_dir).ensure_running()
 
 
+def masked_dsn(dsn: str) -> str:
+    """The URI with its password as ****: what may be printed; `swdw dsn` alone prints it whole."""
+    url = urlparse(dsn)
+    if url.password is None:
+        return dsn
+    netloc = url.netloc.replace(f":{url.password}@", ":****@", 1)
+    return url._replace(netloc=netloc).geturl()
+
+
 def stop_embedded() -> bool:
     config = settings()
     if config.warehouse_dsn:

@@ -8,6 +8,9 @@ from contextlib import contextmanager
 BOOTSTRAP_KEY = 4242001
 # (namespace, submission_id): one run at a time works on a submission (ingest or reprocess)
 SUBMISSION_NAMESPACE = 4242
+# (namespace, table oid): one writer at a time appends to an audit table's hash chain; taken by the
+# chain trigger (ingest.warehouse.schema) and held to commit
+CHAIN_NAMESPACE = 4243
 
 
 @contextmanager

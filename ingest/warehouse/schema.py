@@ -8,6 +8,7 @@ or alters a table.
 from __future__ import annotations
 
 from ingest.intake.contracts import all_contracts
+from ingest.warehouse.locks import CHAIN_NAMESPACE
 
 ROLES = ("swdw_loader", "swdw_transformer", "swdw_bi", "swdw_auditor")
 
@@ -171,19 +172,20 @@ begin
         using errcode = 'insufficient_privilege',
               hint = 'audit rows are evidence; record a new row instead';
 end $$;
+"""
+
+
+_GUARD_SUBMISSION = """
 create or replace function audit.guard_submission() returns trigger language plpgsql as $$
 begin
-    if tg_op = 'UPDATE' and (new.submission_id, new.department_code, new.submission_type, new.file_name,
-                              new.landing_path, new.sha256, new.bytes, new.received_at)
-            is not distinct from (old.submission_id, old.department_code, old.submission_type, old.file_name,
-                                  old.landing_path, old.sha256, old.bytes, old.received_at) then
+    if tg_op = 'UPDATE' and ({new_fixed}) is not distinct from ({old_fixed}) then
         return new;
     end if;
     raise exception 'audit.submission: % refused for submission %: only its lifecycle columns may change',
         tg_op, old.submission_id
         using errcode = 'insufficient_privilege',
-              hint = 'sha256, bytes, file_name, department_code, submission_type, received_at and '
-                     'landing_path are fixed when a file is registered; rows are never deleted';
+              hint = 'sha256, bytes, file_name, department_code, submission_type, received_at, '
+                     'landing_path and the hash chain are fixed when a file is registered; rows are never deleted';
 end $$;
 """
 
@@ -212,6 +214,152 @@ LIFECYCLE_COLUMNS = {
 }
 
 
+# Tamper evidence beyond the guards, which an owner or a superuser can disable: every row of every
+# audit table carries a hash over its chained columns and the previous row's hash, one chain per
+# table (verified by ingest.warehouse.audit_chain). A table whose rows move later chains only what
+# is fixed at insert (a file's received facts, a run's start): its lifecycle columns are guarded by
+# the triggers above but not chained, so a status change never breaks a chain. The lists are frozen
+# once rows are chained: a column added later is not in the hash of earlier rows.
+CHAIN_COLUMNS = ("chain_seq", "prev_hash", "row_hash")
+SUBMISSION_RECEIVED_FACTS = (
+    "submission_id",
+    "department_code",
+    "submission_type",
+    "file_name",
+    "landing_path",
+    "sha256",
+    "bytes",
+    "received_at",
+)
+_FINDING_COLUMNS = (
+    "submission_id",
+    "source_row",
+    "column_name",
+    "column_header",
+    "value",
+    "rule",
+    "severity",
+    "message_zh",
+    "message_en",
+)
+# table -> its chained columns; the first names a row in verify's report (tests check every column is placed)
+CHAINED_COLUMNS = {
+    "audit.submission": SUBMISSION_RECEIVED_FACTS,
+    "audit.submission_finding": ("finding_id", *_FINDING_COLUMNS, "recorded_at"),
+    "audit.validation_result": (
+        "result_id",
+        "submission_id",
+        "suite_name",
+        "expectation_type",
+        "column_name",
+        "rule",
+        "severity",
+        "success",
+        "observed_value",
+        "unexpected_count",
+        "unexpected_source_rows",
+        "run_at",
+    ),
+    "audit.pipeline_run": ("run_id", "started_at", "trigger", "files_seen"),
+    "audit.reprocess_run": (
+        "reprocess_id",
+        "submission_id",
+        "requested_by",
+        "airflow_run_id",
+        "parameters",
+        "previous_status",
+        "previous_error_count",
+        "previous_warning_count",
+        "sha256_verified",
+        "started_at",
+    ),
+    "audit.reprocess_finding": ("reprocess_id", *_FINDING_COLUMNS),
+    "audit.lateness_check": (
+        "check_id",
+        "check_date",
+        "period_month",
+        "department_code",
+        "submission_type",
+        "due_date",
+        "status",
+        "days_late",
+        "submissions_received",
+        "submissions_quarantined",
+        "first_accepted_at",
+        "accepted_submission_id",
+        "airflow_run_id",
+        "checked_at",
+    ),
+}
+
+_CHAIN_FUNCTIONS = """
+-- the chained columns as canonical text: jsonb orders the keys, and UTC makes a timestamp read
+-- the same whatever the session's time zone
+create or replace function audit.chain_content(rec anyelement, columns text[]) returns text
+    language sql stable set timezone to 'UTC' as $$
+    select coalesce(jsonb_object_agg(key, value), '{}')::text from jsonb_each(to_jsonb(rec)) where key = any(columns)
+$$;
+create or replace function audit.chain_hash(seq bigint, prev text, content text) returns text
+    language sql immutable as $$
+    select encode(sha256(convert_to(seq || '|' || coalesce(prev, '') || '|' || content, 'UTF8')), 'hex')
+$$;
+-- before insert; tg_argv = (lock namespace, chained columns...). The chain's lock is held until
+-- commit, so the next writer reads this row as its previous one (read committed: the lookup after
+-- the lock sees that commit; a writer on an older snapshot hits the unique index, never forks the
+-- chain); chain_seq, not the id a sequence hands out before the lock, is the order of the chain.
+create or replace function audit.chain_row() returns trigger language plpgsql as $$
+declare
+    previous_seq bigint;
+    previous_hash text;
+begin
+    perform pg_advisory_xact_lock(tg_argv[0]::int, tg_relid::int);
+    execute format('select chain_seq, row_hash from %s where chain_seq is not null '
+                   'order by chain_seq desc limit 1', tg_relid::regclass)
+        into previous_seq, previous_hash;
+    new.chain_seq := coalesce(previous_seq, 0) + 1;
+    new.prev_hash := previous_hash;
+    new.row_hash := audit.chain_hash(new.chain_seq, new.prev_hash, audit.chain_content(new, tg_argv[1:]));
+    return new;
+end $$;
+"""
+
+
+def _sql_array(columns) -> str:
+    return "array[" + ", ".join(f"'{column}'" for column in columns) + "]"
+
+
+def _chain_columns_ddl(table: str, columns: tuple[str, ...]) -> str:
+    """Add the chain columns once; rows written before the chain existed are sealed then, in id order."""
+    name = table.split(".")[1]
+    return f"""do $$
+declare
+    r record;
+    seq bigint := 0;
+    previous text;
+begin
+    if exists (select 1 from pg_attribute where attrelid = '{table}'::regclass and attname = 'row_hash') then
+        return;
+    end if;
+    alter table {table} add column chain_seq bigint, add column prev_hash text, add column row_hash text;
+    create unique index {name}_chain_seq_idx on {table} (chain_seq);
+    if exists (select 1 from {table}) then
+        alter table {table} disable trigger user;
+        for r in select ctid as row_ctid, audit.chain_content(t, {_sql_array(columns)}) as content
+                   from {table} t order by {columns[0]}, ctid loop
+            seq := seq + 1;
+            update {table} set chain_seq = seq, prev_hash = previous,
+                               row_hash = audit.chain_hash(seq, previous, r.content)
+             where ctid = r.row_ctid returning row_hash into previous;
+        end loop;
+        alter table {table} enable trigger user;
+    end if;
+end $$;"""
+
+
+def chain_ddl() -> str:
+    return _CHAIN_FUNCTIONS + "\n".join(_chain_columns_ddl(t, c) for t, c in CHAINED_COLUMNS.items()) + "\n"
+
+
 def _audit_triggers() -> list[tuple[str, str, str, str, str]]:
     """(trigger, table, event, level, function call) for every audit table."""
     triggers = []
@@ -229,6 +377,9 @@ def _audit_triggers() -> list[tuple[str, str, str, str, str]]:
     )
     for table in (*APPEND_ONLY_TABLES, *LIFECYCLE_COLUMNS, "audit.submission"):
         triggers.append((f"{table.split('.')[1]}_no_truncate", table, "truncate", "statement", "refuse_change()"))
+    for table, columns in CHAINED_COLUMNS.items():
+        arguments = ", ".join(f"'{argument}'" for argument in (CHAIN_NAMESPACE, *columns))
+        triggers.append((f"{table.split('.')[1]}_chain", table, "insert", "row", f"chain_row({arguments})"))
     return triggers
 
 
@@ -239,7 +390,11 @@ def audit_guards_ddl() -> str:
         f"for each {level} execute function audit.{function}; end if; end $$;"
         for name, table, event, level, function in _audit_triggers()
     )
-    return _AUDIT_GUARD_FUNCTIONS + triggers + "\n"
+    fixed = (*SUBMISSION_RECEIVED_FACTS, *CHAIN_COLUMNS)
+    guard_submission = _GUARD_SUBMISSION.replace("{new_fixed}", ", ".join(f"new.{column}" for column in fixed)).replace(
+        "{old_fixed}", ", ".join(f"old.{column}" for column in fixed)
+    )
+    return _AUDIT_GUARD_FUNCTIONS + guard_submission + triggers + "\n"
 
 
 def raw_ddl() -> str:
@@ -270,7 +425,10 @@ create schema if not exists audit;
 create schema if not exists staging;
 create schema if not exists intermediate;
 create schema if not exists marts;
-grant usage, create on schema raw, audit to swdw_loader;
+grant usage on schema raw, audit to swdw_loader;
+-- loading needs no DDL: tables are created by bootstrap as the owner, so the loader cannot add
+-- an audit table that no guard or chain covers
+revoke create on schema raw, audit from swdw_loader;
 grant usage on schema raw, audit to swdw_transformer, swdw_auditor;
 grant usage, create on schema staging, intermediate, marts to swdw_transformer;
 grant usage on schema marts to swdw_bi, swdw_auditor;
@@ -301,4 +459,4 @@ def grants_ddl() -> str:
 
 
 def bootstrap_sql() -> str:
-    return roles_ddl() + AUDIT_DDL + audit_guards_ddl() + raw_ddl() + grants_ddl()
+    return roles_ddl() + AUDIT_DDL + chain_ddl() + audit_guards_ddl() + raw_ddl() + grants_ddl()
