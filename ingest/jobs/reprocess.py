@@ -155,6 +155,90 @@ def select_submissions(
     return result
 
 
+def _start_run(conn, item: dict, verified: bool, action: str, reason: str | None, request: dict) -> int:
+    """The audit.reprocess_run row of one attempt (finished by _finish_run)."""
+    from psycopg.types.json import Jsonb
+
+    return conn.execute(
+        "insert into audit.reprocess_run (submission_id, requested_by, airflow_run_id, parameters, "
+        "previous_status, previous_error_count, previous_warning_count, sha256_verified, action, "
+        "new_status, reason) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning reprocess_id",
+        (
+            item["submission_id"],
+            request.get("requested_by"),
+            request.get("airflow_run_id"),
+            Jsonb(request.get("parameters") or {}),
+            item["status"],
+            item["error_count"],
+            item["warning_count"],
+            verified,
+            action,
+            item["status"],
+            reason,
+        ),
+    ).fetchone()[0]
+
+
+def _finish_run(conn, outcome: ReprocessOutcome) -> None:
+    conn.execute(
+        "update audit.reprocess_run set verdict = %s, action = %s, new_status = %s, row_count = %s, "
+        "error_count = %s, warning_count = %s, reason = %s, feedback_path = %s, finished_at = now() "
+        "where reprocess_id = %s",
+        (
+            outcome.verdict,
+            outcome.action,
+            outcome.new_status,
+            outcome.row_count,
+            outcome.error_count,
+            outcome.warning_count,
+            outcome.reason,
+            outcome.feedback_path,
+            outcome.reprocess_id,
+        ),
+    )
+
+
+def _act(conn, item: dict, data: bytes, evaluation, reprocess_id: int) -> tuple[str, str | None]:
+    """What the verdict does to the submission (module docstring, 4); returns (action, feedback path)."""
+    from ingest.intake.contracts import get_contract
+    from ingest.warehouse.loading import load_accepted
+    from ingest.warehouse.originals import quarantine_folder
+    from ingest.warehouse.register import SubmissionStatus
+
+    sid = item["submission_id"]
+    if item["status"] != SubmissionStatus.QUARANTINED:
+        return ("confirmed" if evaluation.accepted else "flagged"), None
+    if not evaluation.accepted:
+        from ingest.quality.feedback import write_feedback
+
+        folder = quarantine_folder(sid) / f"reprocess_{reprocess_id}"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_feedback(folder, evaluation.findings)
+        return "still_rejected", str(folder / "feedback.xlsx")
+    contract = get_contract(item["submission_type"])
+    existing = conn.execute(f"select count(*) from {contract.raw_table} where submission_id = %s", (sid,)).fetchone()[0]
+    if existing:
+        raise ReprocessError(f"submission {sid} is quarantined but has {existing} raw rows; not loading")
+    load_accepted(
+        conn,
+        submission_id=sid,
+        department_code=item["department_code"],
+        submission_type=item["submission_type"],
+        file_name=item["file_name"],
+        data=data,
+        evaluation=evaluation,
+        status_reason=f"reprocess #{reprocess_id}: accepted on re-validation (was quarantined)",
+    )
+    return "loaded", None
+
+
+def _kept_original(item: dict) -> tuple[Path | None, bytes | None, bool]:
+    """(path, bytes, whether they hash to the registered sha256) of the kept original."""
+    kept = Path(item["archive_path"]) if item["archive_path"] else None
+    data = kept.read_bytes() if kept and kept.exists() else None
+    return kept, data, data is not None and hashlib.sha256(data).hexdigest() == item["sha256"]
+
+
 def reprocess_submission(
     conn,
     item: dict,
@@ -164,17 +248,13 @@ def reprocess_submission(
     parameters: dict | None = None,
 ) -> ReprocessOutcome:
     """Re-validate one submission from its kept original and act on the verdict (module docstring, 4)."""
-    from psycopg.types.json import Jsonb
-
-    from ingest.intake.contracts import get_contract
     from ingest.intake.landing import LandingFile
     from ingest.quality.evaluation import evaluate_or_reject
     from ingest.warehouse import register
-    from ingest.warehouse.loading import load_accepted
     from ingest.warehouse.locks import try_lock_submission, unlock_submission
-    from ingest.warehouse.originals import quarantine_folder
 
     sid, status = item["submission_id"], item["status"]
+    request = {"requested_by": requested_by, "airflow_run_id": airflow_run_id, "parameters": parameters}
     outcome = ReprocessOutcome(
         0,
         sid,
@@ -185,108 +265,39 @@ def reprocess_submission(
         action="skipped",
         new_status=status,
     )
-    kept = Path(item["archive_path"]) if item["archive_path"] else None
-    data = kept.read_bytes() if kept and kept.exists() else None
-    verified = data is not None and hashlib.sha256(data).hexdigest() == item["sha256"]
-
-    def start(action: str, reason: str | None) -> int:
-        return conn.execute(
-            "insert into audit.reprocess_run (submission_id, requested_by, airflow_run_id, parameters, "
-            "previous_status, previous_error_count, previous_warning_count, sha256_verified, action, "
-            "new_status, reason) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning reprocess_id",
-            (
-                sid,
-                requested_by,
-                airflow_run_id,
-                Jsonb(parameters or {}),
-                status,
-                item["error_count"],
-                item["warning_count"],
-                verified,
-                action,
-                status,
-                reason,
-            ),
-        ).fetchone()[0]
-
+    kept, data, verified = _kept_original(item)
     if status in register.UNFINISHED:
         outcome.reason = "ingest has not finished this submission; the ingest DAG completes it from the landing zone"
-        outcome.reprocess_id = start("skipped", outcome.reason)
+        outcome.reprocess_id = _start_run(conn, item, verified, "skipped", outcome.reason, request)
         return outcome
     if data is None:
         raise ReprocessError(f"submission {sid}: the kept original {kept} is missing")
     if not verified:
-        start("skipped", "sha256 of the kept original does not match the register")
+        _start_run(conn, item, verified, "skipped", "sha256 of the kept original does not match the register", request)
         raise ReprocessError(f"submission {sid}: {kept} does not hash to the registered sha256 — not reprocessed")
-
     if not try_lock_submission(conn, sid):
         import psycopg
 
         # another run holds the submission: a transient condition, the task retries later
         raise psycopg.OperationalError(f"submission {sid} is being processed by another run")
     try:
-        reprocess_id = start("skipped", "in progress")
-        outcome.reprocess_id = reprocess_id
-        received_on = register.received_on(conn, sid)  # the day the first validation judged against
+        outcome.reprocess_id = _start_run(conn, item, verified, "skipped", "in progress", request)
         landing_file = LandingFile(
             str(kept), item["department_code"], item["submission_type"], item["file_name"], kept.stat().st_mtime
         )
-        evaluation = evaluate_or_reject(landing_file, data, sid, received_on)
-        errors, warnings = evaluation.error_count, evaluation.warning_count
-
+        # judged against the day the first validation used
+        evaluation = evaluate_or_reject(landing_file, data, sid, register.received_on(conn, sid))
         outcome.verdict = "accepted" if evaluation.accepted else "rejected"
-        outcome.row_count, outcome.error_count, outcome.warning_count = len(evaluation.records), errors, warnings
-        outcome.reason = evaluation.reason
+        outcome.row_count, outcome.reason = len(evaluation.records), evaluation.reason
+        outcome.error_count, outcome.warning_count = evaluation.error_count, evaluation.warning_count
         with conn.transaction():
-            register.record_findings(conn, evaluation.findings, submission_id=sid, reprocess_id=reprocess_id)
+            outcome.action, outcome.feedback_path = _act(conn, item, data, evaluation, outcome.reprocess_id)
+            register.record_findings(conn, evaluation.findings, submission_id=sid, reprocess_id=outcome.reprocess_id)
             register.record_validation_results(conn, sid, evaluation.validation_results)
-            if status == register.SubmissionStatus.QUARANTINED and evaluation.accepted:
-                contract = get_contract(item["submission_type"])
-                existing = conn.execute(
-                    f"select count(*) from {contract.raw_table} where submission_id = %s", (sid,)
-                ).fetchone()[0]
-                if existing:
-                    raise ReprocessError(f"submission {sid} is quarantined but has {existing} raw rows; not loading")
-                load_accepted(
-                    conn,
-                    submission_id=sid,
-                    department_code=item["department_code"],
-                    submission_type=item["submission_type"],
-                    file_name=item["file_name"],
-                    data=data,
-                    evaluation=evaluation,
-                    status_reason=f"reprocess #{reprocess_id}: accepted on re-validation (was quarantined)",
-                )
-                outcome.action = "loaded"
-            elif status == register.SubmissionStatus.QUARANTINED:
-                from ingest.quality.feedback import write_feedback
-
-                folder = quarantine_folder(sid) / f"reprocess_{reprocess_id}"
-                folder.mkdir(parents=True, exist_ok=True)
-                write_feedback(folder, evaluation.findings)
-                outcome.feedback_path = str(folder / "feedback.xlsx")
-                outcome.action = "still_rejected"
-            else:
-                outcome.action = "confirmed" if evaluation.accepted else "flagged"
             outcome.new_status = conn.execute(
                 "select status from audit.submission where submission_id = %s", (sid,)
             ).fetchone()[0]
-            conn.execute(
-                "update audit.reprocess_run set verdict = %s, action = %s, new_status = %s, row_count = %s, "
-                "error_count = %s, warning_count = %s, reason = %s, feedback_path = %s, finished_at = now() "
-                "where reprocess_id = %s",
-                (
-                    outcome.verdict,
-                    outcome.action,
-                    outcome.new_status,
-                    outcome.row_count,
-                    errors,
-                    warnings,
-                    outcome.reason,
-                    outcome.feedback_path,
-                    reprocess_id,
-                ),
-            )
+            _finish_run(conn, outcome)
         return outcome
     finally:
         unlock_submission(conn, sid)
