@@ -106,14 +106,6 @@ def _check_size(data: bytes) -> None:
         )
 
 
-def _check_rows(grid: list) -> None:
-    limit = settings().max_rows
-    if len(grid) > limit:
-        raise SubmissionError(
-            "too_many_rows", f"行数过多（{len(grid)} 行，上限 {limit}）", f"{len(grid)} rows, above the {limit} limit"
-        )
-
-
 def evaluate(landing_file: LandingFile, data: bytes, submission_id: int, received_on: dt.date) -> Evaluation:
     """Parse, normalise and validate; raises SubmissionError for whole-file rejections."""
     from ingest.intake.normalise import parse_grid
@@ -123,8 +115,7 @@ def evaluate(landing_file: LandingFile, data: bytes, submission_id: int, receive
     check_routing(landing_file)
     _check_size(data)
     contract = get_contract(landing_file.submission_type)
-    grid = read_grid(data, landing_file.file_name)
-    _check_rows(grid)
+    grid = read_grid(data, landing_file.file_name)  # bounded while read: rows, columns, cells
     parsed = parse_grid(grid, contract, landing_file.file_name)
     evaluation = Evaluation(records=parsed.records, findings=list(parsed.findings))
     if not parsed.records and not any(f.is_error for f in parsed.findings):
