@@ -23,6 +23,7 @@ import re
 import subprocess
 import sys
 import zipfile
+import zlib
 
 from ingest.intake.errors import SubmissionError
 
@@ -305,7 +306,7 @@ def _check_xlsx(data: bytes) -> None:
                     )
     except SubmissionError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
         # damaged, cut short, an unknown compression method, or a member zipfile cannot open
         raise _unreadable(str(exc)) from None
 
