@@ -47,6 +47,11 @@ lint: install
 test: install lint
 	$(VENV)/bin/python -m pytest -q --durations=10 tests
 
+# a long property-based run over readers and normaliser: make fuzz EXAMPLES=20000 SEED=1
+fuzz: install
+	SWDW_FUZZ_EXAMPLES=$(or $(EXAMPLES),20000) SWDW_FUZZ_SEED=$(or $(SEED),1) \
+		$(VENV)/bin/python -m pytest -q -p no:cacheprovider --hypothesis-show-statistics tests/test_fuzz_readers.py
+
 stop:
 	-$(VENV)/bin/swdw stop
 
