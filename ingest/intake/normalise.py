@@ -161,7 +161,7 @@ def _screen(grid: list[list]) -> tuple[list[list], dict[int, dict[int, tuple[str
     """
     problems: dict[int, dict[int, tuple[str, str]]] = {}
     screened = grid
-    for r, row in enumerate(grid):
+    for r, row in _rows_to_screen(grid):
         texts = [t for t in map(_text_of, row) if t]
         if not texts or (max(map(len, texts)) <= MAX_CELL_CHARS and not INVALID_CHARACTERS.search("\t".join(texts))):
             continue
@@ -179,6 +179,21 @@ def _screen(grid: list[list]) -> tuple[list[list], dict[int, dict[int, tuple[str
             screened = list(grid)
         screened[r] = new_row
     return screened, problems
+
+
+def _rows_to_screen(grid: list[list], chunk: int = 10_000):
+    """(index, row) of the rows that may hold a problem: whole chunks of clean rows are passed over
+    with one search, since nearly every file is clean."""
+    for start in range(0, len(grid), chunk):
+        rows = grid[start : start + chunk]
+        strings = [c for row in rows for c in row if isinstance(c, str)]
+        others = [c for row in rows for c in row if not isinstance(c, (str, float)) and c is not None]
+        if (
+            strings
+            and (max(map(len, strings)) > MAX_CELL_CHARS or INVALID_CHARACTERS.search("\t".join(strings)))
+            or any(map(_text_of, others))
+        ):
+            yield from enumerate(rows, start)
 
 
 def _text_of(cell) -> str | None:
