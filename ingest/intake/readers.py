@@ -37,7 +37,7 @@ MAX_CELLS = 10_000_000
 # A JSON submission is an array of flat records (depth 2); a little structure inside a value is kept as text.
 MAX_JSON_DEPTH = 32
 # The child process that runs calamine: memory (address space) and wall-clock limits.
-EXCEL_MEMORY_BYTES = 3 * 1024**3
+EXCEL_MEMORY_BYTES = 2 * 1024**3  # a 10-million-cell sheet needs about 1 GiB
 EXCEL_SECONDS = 300
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -211,15 +211,14 @@ def _sniff(data: bytes) -> str:
         # SpreadsheetML 2003 has a <Table> too: only a page's own tags, or a bare table, make it HTML
         html = re.search(rb"<(!doctype html|html|head|body|meta)\b", start) or start.startswith(b"<table")
         return "html" if html else "xml"
-    try:
-        decode_text(data[:4096])
-    except SubmissionError:
-        # a cut multi-byte character at the end of the sample is not a reason to call it binary
+    # the sample may end inside a character of up to 4 bytes: that is not a reason to call it binary
+    for cut in range(4):
         try:
-            decode_text(data[:4093])
+            decode_text(data[: 4096 - cut])
+            return "text"
         except SubmissionError:
-            return "binary"
-    return "text"
+            continue
+    return "binary"
 
 
 FORMAT_NAMES = {
