@@ -295,14 +295,9 @@ def _check_xlsx(data: bytes) -> None:
                         "Excel 文件中含有 XML 实体声明（DTD），疑似异常文件",
                         f"{info.filename} declares XML entities (DTD): refused",
                     )
-                count = _SST_COUNT.search(head)
-                if count and int(count[1]) > MAX_CELLS:
-                    # calamine reserves memory for the announced count before reading a string
-                    raise SubmissionError(
-                        "too_many_cells",
-                        f"表格过大（共享字符串 {int(count[1])} 个，上限 {MAX_CELLS}）",
-                        f"sharedStrings announces {int(count[1])} strings, above the {MAX_CELLS} limit",
-                    )
+                if count := _SST_COUNT.search(head):
+                    # calamine reserves memory for the announced count of shared strings before reading one
+                    _Shape().check(0, 0, int(count[1]))
     except SubmissionError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
@@ -370,13 +365,14 @@ def _calamine(data: bytes) -> tuple[list[list], list]:
         result = _CellUnpickler(io.BytesIO(child.stdout)).load()
     except Exception as exc:
         raise _unreadable(f"reader output: {exc}") from None
-    if result[0] == "shape":
+    kind = result[0] if isinstance(result, tuple) and result else None
+    if kind == "shape":
         _, rows, columns = result
-        shape.check(rows, columns, rows * columns)
-    if result[0] == "password":
+        shape.check(rows, columns, rows * columns)  # the child's test was the same: this raises
+    if kind == "password":
         raise _encrypted()
-    if result[0] == "error":
-        raise _unreadable(result[1])
+    if kind != "grid":
+        raise _unreadable(str(result[1]) if kind == "error" else "the reader gave no sheet")
     return result[1], result[2]
 
 
