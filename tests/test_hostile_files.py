@@ -335,6 +335,15 @@ CORPUS = (
         department="lieshan",
     ),
     Case(
+        "merge_beyond_the_data.xlsx",  # a merged range right of the last used column: was an IndexError
+        lambda: raw_xlsx(
+            sheet_rows_xml([ORG_HEADER, org_row(45, district="烈山", period="2024-09")]),
+            after_sheet_data='<mergeCells count="1"><mergeCell ref="M1:N2"/></mergeCells>',
+        ),
+        "loaded",
+        department="lieshan",
+    ),
+    Case(
         "columns_20000.csv",
         lambda: csv_bytes(
             [ORG_HEADER + [f"列{i}" for i in range(20_000 - len(ORG_HEADER))], org_row(20) + ["x"] * 19_989]
