@@ -52,6 +52,11 @@ ROWS ?= 100000
 bench: install
 	$(VENV)/bin/python benchmarks/bench.py --rows $(ROWS)
 
+# a long property-based run over readers and normaliser: make fuzz EXAMPLES=20000 SEED=1
+fuzz: install
+	SWDW_FUZZ_EXAMPLES=$(or $(EXAMPLES),20000) SWDW_FUZZ_SEED=$(or $(SEED),1) \
+		$(VENV)/bin/python -m pytest -q -p no:cacheprovider --hypothesis-show-statistics tests/test_fuzz_readers.py
+
 stop:
 	-$(VENV)/bin/swdw stop
 

@@ -100,3 +100,53 @@ def test_total_row_sums_are_cross_checked():
     mismatches = [(f.source_row, f.column, f.severity) for f in parsed.findings if f.rule == "total_mismatch"]
     # employees 20 + 20 = 40 agrees; party members 3 + 3 = 6, not 7
     assert mismatches == [(4, "party_member_count", "warning")]
+
+
+def test_cells_postgres_cannot_hold_are_findings_not_exceptions():
+    nul, long_name, bell_extra = org_row(1), org_row(2), org_row(3)
+    nul[2] = "测试\x00企业"
+    long_name[2] = "企" * 40_000
+    bell_extra[5] = "2\x070"
+    parsed = parse_grid(
+        [ORG_HEADER + ["备注\x1b"], nul + [""], long_name + [""], bell_extra + ["\ud800"]], ORG, "x.csv"
+    )
+    errors = [(f.rule, f.source_row, f.column, f.header) for f in parsed.findings if f.is_error]
+    assert errors == [
+        ("invalid_character", 1, None, "备注\\x1b"),
+        ("invalid_character", 2, "org_name", "单位名称"),
+        ("cell_too_long", 3, "org_name", "单位名称"),
+        ("invalid_character", 4, "employee_count", "从业人员数"),
+        ("invalid_character", 4, None, "备注"),
+    ]
+    # the values left are storable: control characters removed, the long cell emptied
+    assert [r["org_name"] for r in parsed.records] == ["测试企业", None, "测试企业3"]
+    assert parsed.records[2]["employee_count"] == 20
+    assert parsed.records[2]["extra"] is None  # a lone surrogate and nothing else: empty once removed
+    shown = next(f for f in parsed.findings if f.source_row == 3)
+    assert len(shown.value) <= 101 and len(shown.message_en) < 300
+
+
+def test_counts_beyond_the_integer_column_are_out_of_range_findings():
+    row = org_row(1)
+    row[5] = "1" + "0" * 30
+    parsed = parse_grid([ORG_HEADER, row], ORG, "x.csv")
+    [finding] = [f for f in parsed.findings if f.is_error]
+    assert (finding.rule, finding.source_row, finding.column) == ("integer_out_of_range", 2, "employee_count")
+    assert parsed.records[0]["employee_count"] is None
+
+
+def test_duplicate_headers():
+    # the same column twice: agreeing (a merged header cell) is ignored, disagreeing is an error
+    agree = parse_grid([ORG_HEADER + ["职工人数"], org_row(1) + [20]], ORG, "x.csv")
+    assert not agree.findings and agree.records[0]["extra"] is None
+    disagree = parse_grid([ORG_HEADER + ["职工人数"], org_row(1) + [20], org_row(2) + [21]], ORG, "x.csv")
+    [finding] = disagree.findings
+    assert (finding.rule, finding.source_row, finding.column, finding.header) == (
+        "duplicate_column",
+        3,
+        "employee_count",
+        "职工人数",
+    )
+    # the same unknown header twice keeps both columns
+    extra = parse_grid([ORG_HEADER + ["备注", "备注"], org_row(1) + ["甲", "乙"]], ORG, "x.csv")
+    assert extra.records[0]["extra"] == {"备注": "甲", "备注(2)": "乙"}

@@ -5,6 +5,7 @@ import pytest
 
 from ingest.intake.contracts import header_key
 from ingest.intake.values import (
+    OutOfRange,
     is_total_row,
     parse_boolean,
     parse_date,
@@ -120,3 +121,28 @@ def test_total_rows(cells, expected):
 )
 def test_period_from_file_name(name, expected):
     assert period_from_file_name(name) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["1" + "0" * 30, "1e999999999", 2**31, -(2**31) - 1, pytest.param(10**5000, id="5001-digits"), "1e-2000"]
+)
+def test_integers_the_raw_column_cannot_hold_are_out_of_range(raw):
+    with pytest.raises(OutOfRange):
+        parse_integer(raw)
+
+
+@pytest.mark.parametrize("raw", ["NaN", "sNaN", "Infinity", "-inf", float("nan"), float("inf")])
+def test_nan_and_infinity_are_not_numbers(raw):
+    with pytest.raises(ValueError) as excinfo:
+        parse_number(raw)
+    assert not isinstance(excinfo.value, OutOfRange)
+
+
+def test_number_bounds():
+    assert parse_integer(2**31 - 1) == (2**31 - 1, False)
+    assert parse_integer(str(-(2**31))) == (-(2**31), False)
+    assert parse_number("999999999999999.5") == (Decimal("999999999999999.5"), False)
+    assert parse_number(0.1 + 0.2)[0] == Decimal("0.30000000000000004")  # a float cell's digits fit
+    for raw in ("1e15", "1e-21", "0e-2000"):
+        with pytest.raises(OutOfRange):
+            parse_number(raw)

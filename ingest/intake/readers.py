@@ -2,95 +2,412 @@
 
 Row i of the grid (0-based) is spreadsheet row i+1, so `source_row` is the 1-based row
 number the clerk sees, title and header rows included.
+
+Every file is hostile until read: the content decides the format (an HTML page saved as
+.xls is named as such), the size of the grid is bounded while it is read, and workbooks
+are opened by calamine in a child process with a memory and time limit, because calamine
+is native code that a crafted workbook can make abort the whole process (a sheet with cells
+at A1 and XFD1048576, a sharedStrings or DIMENSIONS record announcing billions of entries).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import datetime as dt
 import io
+import itertools
 import json
+import pickle
+import re
+import subprocess
+import sys
 import zipfile
+import zlib
 
 from ingest.intake.errors import SubmissionError
 
 # Beyond this ratio of uncompressed to compressed size an xlsx is treated as a zip bomb.
 MAX_XLSX_EXPANSION = 200
 MAX_XLSX_UNCOMPRESSED = 500 * 1024 * 1024
+# Grid limits besides SWDW_MAX_ROWS: the widest contract has 13 columns, and 10 million
+# cells is 500,000 rows of 20 (calamine allocates a sheet's whole rectangle at once).
+MAX_COLUMNS = 1_000
+MAX_CELLS = 10_000_000
+# A JSON submission is an array of flat records (depth 2); a little structure inside a value is kept as text.
+MAX_JSON_DEPTH = 32
+# The child process that runs calamine: memory (address space) and wall-clock limits.
+EXCEL_MEMORY_BYTES = 2 * 1024**3  # a 10-million-cell sheet needs about 1 GiB
+EXCEL_SECONDS = 300
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE compound file: legacy .xls, or an encrypted .xlsx
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream Office encrypts an xlsx into
+TEXT_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),  # Excel's "Unicode text" export
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _unreadable_encoding() -> SubmissionError:
+    return SubmissionError(
+        "unreadable_encoding",
+        "文件编码无法识别（应为 UTF-8、GBK/GB18030，或带 BOM 的 UTF-16）",
+        "the file is neither UTF-8, GBK/GB18030 nor UTF-16 with a byte-order mark",
+    )
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030, a superset of GBK; strict both times."""
+    """UTF-16/32 when a byte-order mark says so; else UTF-8 (with or without BOM), then GB18030, a superset of GBK."""
+    for bom, encoding in TEXT_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                raise _unreadable_encoding() from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise SubmissionError(
-        "unreadable_encoding",
-        "文件编码无法识别（应为 UTF-8 或 GBK/GB18030）",
-        "the file is neither UTF-8 nor GBK/GB18030 text",
-    )
+    raise _unreadable_encoding()
+
+
+# --- grid limits ----------------------------------------------------------------------------
+
+
+class _Shape:
+    """Counts a grid as it is read and stops at the first limit, before the rest is in memory."""
+
+    def __init__(self):
+        from ingest.config import settings
+
+        self.max_rows = settings().max_rows
+        self.rows = self.cells = 0
+
+    def add(self, row: list) -> None:
+        self.rows += 1
+        self.cells += len(row)
+        self.check(self.rows, _used_width(row), self.cells)
+
+    def check(self, rows: int, width: int, cells: int) -> None:
+        if rows > self.max_rows:
+            raise SubmissionError(
+                "too_many_rows",
+                f"行数过多（{rows} 行以上，上限 {self.max_rows}）",
+                f"{rows} rows or more, above the {self.max_rows} limit",
+            )
+        if width > MAX_COLUMNS:
+            raise SubmissionError(
+                "too_many_columns",
+                f"列数过多（{width} 列，上限 {MAX_COLUMNS}）",
+                f"{width} columns, above the {MAX_COLUMNS} limit",
+            )
+        if cells > MAX_CELLS:
+            raise SubmissionError(
+                "too_many_cells",
+                f"表格过大（{cells} 个单元格以上，上限 {MAX_CELLS}）",
+                f"{cells} cells or more, above the {MAX_CELLS} limit",
+            )
+
+
+def _used_width(row: list) -> int:
+    """Columns up to the last non-empty cell: trailing empty cells an export pads with do not count."""
+    width = len(row)
+    while width and row[width - 1] in ("", None):
+        width -= 1
+    return width
+
+
+# --- text formats -----------------------------------------------------------------------------
+
+
+def _delimiter(text: str) -> str:
+    """Tab for Excel's "Unicode text" export saved as .csv (tabs and no commas in the first lines), else comma."""
+    head = text[:65536].splitlines()[:8]
+    return "\t" if any("\t" in line for line in head) and not any("," in line for line in head) else ","
 
 
 def _read_csv(data: bytes) -> list[list]:
+    if data.startswith(ZIP_MAGIC) or data.startswith(CFB_MAGIC):
+        raise _format_mismatch(".csv", "workbook")
     text = decode_text(data)
-    return list(csv.reader(io.StringIO(text, newline="")))
+    # no field can be longer than the file (itself bounded by SWDW_MAX_FILE_BYTES); the default
+    # 128 KiB would abort on one long cell, which the normaliser reports as a finding instead
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    shape, grid = _Shape(), []
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)):
+            shape.add(row)
+            grid.append(row)
+    except csv.Error as exc:
+        raise SubmissionError(
+            "invalid_csv", f"CSV 格式错误：第 {len(grid) + 1} 行", f"invalid CSV at row {len(grid) + 1}: {exc}"
+        ) from None
+    return grid
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_JSON_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _json_depth(text: str) -> int:
+    """Nesting depth, counted on the brackets outside strings: json.loads would recurse once per level."""
+    brackets = _JSON_NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(itertools.accumulate(map(_JSON_DEPTH_STEP.__getitem__, brackets)), default=0)
+
+
+def _json_int(digits: str):
+    # a count of 1 followed by 5,000 zeros stays text: int() refuses it, and the normaliser reports it
+    return int(digits) if len(digits) <= 20 else digits
 
 
 def _read_json(data: bytes) -> list[list]:
+    text = decode_text(data)
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise SubmissionError(
+            "json_too_deep",
+            f"JSON 嵌套层数过多（{depth} 层，上限 {MAX_JSON_DEPTH}），应为记录数组",
+            f"JSON nested {depth} levels deep, above the {MAX_JSON_DEPTH} limit: it must be an array of records",
+        )
     try:
-        records = json.loads(decode_text(data))
+        records = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise SubmissionError(
             "invalid_json", f"JSON 格式错误：第 {exc.lineno} 行", f"invalid JSON at line {exc.lineno}"
         ) from None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise SubmissionError("invalid_json", "JSON 文件应为记录数组", "JSON must be an array of records")
-    headers: list[str] = []
+    shape = _Shape()
+    headers: dict[str, None] = {}  # ordered set: first appearance decides the column order
     for record in records:
-        headers += [key for key in record if key not in headers]
-    return [headers] + [[record.get(h, "") for h in headers] for record in records]
+        headers.update(dict.fromkeys(record))
+    shape.check(len(records) + 1, len(headers), (len(records) + 1) * len(headers))
+    return [list(headers)] + [[record.get(h, "") for h in headers] for record in records]
 
 
-def _check_zip_bomb(data: bytes) -> None:
+# --- workbooks --------------------------------------------------------------------------------
+
+
+def _sniff(data: bytes) -> str:
+    """What the bytes are, whatever the file is called: zip, cfb, html, xml, text or binary."""
+    if data.startswith(ZIP_MAGIC):
+        return "zip"
+    if data.startswith(CFB_MAGIC):
+        return "cfb"
+    head = data[:4096]
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), *TEXT_BOMS):
+        if head.startswith(bom):
+            head = head.decode(encoding, errors="ignore").encode("utf-8")
+            break
+    if b"\x00" in head:
+        return "binary"
+    start = head.lstrip().lower()
+    if start.startswith(b"<"):
+        # SpreadsheetML 2003 has a <Table> too: only a page's own tags, or a bare table, make it HTML
+        html = re.search(rb"<(!doctype html|html|head|body|meta)\b", start) or start.startswith(b"<table")
+        return "html" if html else "xml"
+    # the sample may end inside a character of up to 4 bytes: that is not a reason to call it binary
+    for cut in range(4):
+        try:
+            decode_text(data[: 4096 - cut])
+            return "text"
+        except SubmissionError:
+            continue
+    return "binary"
+
+
+FORMAT_NAMES = {
+    "html": ("网页（HTML）", "an HTML page"),
+    "xml": ("XML（如“XML 电子表格 2003”）", "XML (such as an Excel 2003 XML spreadsheet)"),
+    "text": ("纯文本（如 CSV）", "plain text (such as CSV)"),
+    "workbook": ("Excel 工作簿", "an Excel workbook"),
+}
+
+
+def _format_mismatch(suffix: str, kind: str) -> SubmissionError:
+    zh, en = FORMAT_NAMES[kind]
+    save_as = ".xlsx" if kind != "text" else ".csv 或 .xlsx"
+    return SubmissionError(
+        "format_mismatch",
+        f"文件扩展名为 {suffix}，但内容是{zh}：请用 Excel 打开后另存为 {save_as} 再报送",
+        f"the {suffix} file is {en}, not what its name says: open it in Excel and save it as {save_as.replace(' 或 ', ' or ')}",
+    )
+
+
+def _unreadable(detail: str) -> SubmissionError:
+    return SubmissionError(
+        "unreadable_file",
+        "Excel 文件已损坏或不完整（可能未上传完整），无法读取",
+        f"the workbook is damaged or incomplete: {detail}",
+    )
+
+
+def _encrypted() -> SubmissionError:
+    return SubmissionError(
+        "encrypted_workbook",
+        "Excel 文件设置了打开密码（已加密），请取消密码后重新报送",
+        "the workbook is password-protected (encrypted): remove the password and submit it again",
+    )
+
+
+def _bomb(size: int) -> SubmissionError:
+    return SubmissionError(
+        "decompression_bomb",
+        "Excel 文件解压后过大，疑似异常文件",
+        f"xlsx expands to {size} bytes or more: refused as a decompression bomb",
+    )
+
+
+_XML_DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_SST_COUNT = re.compile(rb"""<(?:\w+:)?sst\b[^>]*?\s(?:uniqueCount|count)\s*=\s*["'](\d+)""")
+
+
+def _check_xlsx(data: bytes) -> None:
+    """The zip before calamine sees it: declared sizes, actual sizes while inflating, no DTDs, sane counts."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise SubmissionError(
-            "unreadable_file", "Excel 文件已损坏或不是 xlsx 格式", "the file is not a valid xlsx workbook"
-        ) from None
-    if total > MAX_XLSX_UNCOMPRESSED or total > MAX_XLSX_EXPANSION * max(len(data), 1):
-        raise SubmissionError(
-            "decompression_bomb",
-            "Excel 文件解压后过大，疑似异常文件",
-            f"xlsx expands to {total} bytes: refused as a decompression bomb",
-        )
+            infos = archive.infolist()
+            declared = sum(info.file_size for info in infos)
+            if declared > MAX_XLSX_UNCOMPRESSED or declared > MAX_XLSX_EXPANSION * max(len(data), 1):
+                raise _bomb(declared)
+            inflated = 0
+            for info in infos:
+                if info.flag_bits & 0x1:
+                    raise _encrypted()
+                # zipfile stops at the declared size and checks the CRC: a member that inflates past
+                # what its header claims is refused here, having cost at most what was declared
+                with archive.open(info) as member:
+                    head = member.read(65536)
+                    inflated += len(head)
+                    while chunk := member.read(1 << 20):
+                        inflated += len(chunk)
+                        if inflated > MAX_XLSX_UNCOMPRESSED:
+                            raise _bomb(inflated)
+                if _XML_DECLARATIONS.search(head):
+                    # Office never writes a DTD; entity declarations are a billion-laughs or XXE attempt
+                    raise SubmissionError(
+                        "xml_entities",
+                        "Excel 文件中含有 XML 实体声明（DTD），疑似异常文件",
+                        f"{info.filename} declares XML entities (DTD): refused",
+                    )
+                if count := _SST_COUNT.search(head):
+                    # calamine reserves memory for the announced count of shared strings before reading one
+                    _Shape().check(0, 0, int(count[1]))
+    except SubmissionError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
+        # damaged, cut short, an unknown compression method, or a member zipfile cannot open
+        raise _unreadable(str(exc)) from None
 
 
-def _read_excel(data: bytes, suffix: str) -> list[list]:
-    from python_calamine import CalamineWorkbook
+_CALAMINE_CHILD = """
+import io, pickle, resource, sys
+memory, max_rows, max_columns, max_cells = map(int, sys.argv[1:])
+_, hard = resource.getrlimit(resource.RLIMIT_AS)
+if hard != resource.RLIM_INFINITY:
+    memory = min(memory, hard)  # a limit set on the whole run may only be lowered here
+resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
+from python_calamine import CalamineWorkbook, PasswordError
+data = sys.stdin.buffer.read()
+try:
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    rows, columns = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
+    if rows > max_rows or columns > max_columns or rows * columns > max_cells:
+        result = ("shape", rows, columns)
+    else:
+        result = ("grid", sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or [])
+except PasswordError as exc:
+    result = ("password", str(exc))
+except BaseException as exc:
+    result = ("error", f"{type(exc).__name__}: {exc}"[:500])
+sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+"""
 
-    if suffix == ".xlsx":
-        _check_zip_bomb(data)
+
+class _CellUnpickler(pickle.Unpickler):
+    """The child parsed hostile bytes: take back cells (text, numbers, dates) and nothing that runs code."""
+
+    ALLOWED = {("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")}
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in self.ALLOWED:
+            return getattr(dt, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
+
+
+def _calamine(data: bytes) -> tuple[list[list], list]:
+    """The first sheet and its merged ranges, read by calamine in a child process with limits."""
+    shape = _Shape()
+    limits = (EXCEL_MEMORY_BYTES, shape.max_rows, MAX_COLUMNS, MAX_CELLS)
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        grid = sheet.to_python(skip_empty_area=False)
-        merged = sheet.merged_cell_ranges or []
-    except Exception as exc:  # calamine raises its own error types for corrupt files
+        child = subprocess.run(
+            [sys.executable, "-I", "-c", _CALAMINE_CHILD, *map(str, limits)],
+            input=data,
+            capture_output=True,
+            timeout=EXCEL_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        child = None
+    if child is None or child.returncode != 0:
+        how = f"exit status {child.returncode}" if child else f"more than {EXCEL_SECONDS} s"
         raise SubmissionError(
-            "unreadable_file", "Excel 文件无法读取", f"the workbook could not be read: {exc}"
-        ) from None
-    # a merged cell's value lives in its top-left cell: copy it across merged header cells
+            "workbook_too_large",
+            "读取 Excel 文件超出内存或时间上限（工作表范围过大或文件异常）",
+            f"reading the workbook exceeded {EXCEL_MEMORY_BYTES // 1024**3} GiB or {EXCEL_SECONDS} s ({how})",
+        )
+    try:
+        result = _CellUnpickler(io.BytesIO(child.stdout)).load()
+    except Exception as exc:
+        raise _unreadable(f"reader output: {exc}") from None
+    kind = result[0] if isinstance(result, tuple) and result else None
+    if kind == "shape":
+        _, rows, columns = result
+        shape.check(rows, columns, rows * columns)  # the child's test was the same: this raises
+    if kind == "password":
+        raise _encrypted()
+    if kind != "grid":
+        raise _unreadable(str(result[1]) if kind == "error" else "the reader gave no sheet")
+    return result[1], result[2]
+
+
+def _fill_merged(grid: list[list], merged: list) -> None:
+    """A merged cell's value lives in its top-left cell: copy it across the merged cells."""
+    width = max(map(len, grid), default=0)
+    area = 0
     for (top, left), (bottom, right) in merged:
-        if top >= len(grid):
+        area += max(0, min(bottom, len(grid) - 1) - top + 1) * max(0, min(right, width - 1) - left + 1)
+    if area > MAX_CELLS:  # merges do not overlap in a workbook Excel wrote
+        raise _unreadable(f"merged ranges cover {area} cells")
+    for (top, left), (bottom, right) in merged:
+        if top >= len(grid) or left >= len(grid[top]):
             continue
         value = grid[top][left]
         for row in range(top, min(bottom, len(grid) - 1) + 1):
-            for col in range(left, right + 1):
-                if col < len(grid[row]) and grid[row][col] in ("", None):
-                    grid[row][col] = value
+            cells = grid[row]
+            for col in range(left, min(right, len(cells) - 1) + 1):
+                if cells[col] in ("", None):
+                    cells[col] = value
+
+
+def _read_excel(data: bytes, suffix: str) -> list[list]:
+    kind = _sniff(data)
+    if kind in ("html", "xml", "text"):
+        raise _format_mismatch(suffix, kind)
+    if kind == "zip":
+        _check_xlsx(data)
+    elif kind == "cfb":
+        if ENCRYPTED_PACKAGE in data:
+            raise _encrypted()
+    else:
+        raise _unreadable("neither an xlsx (zip) nor an xls (OLE) file")
+    grid, merged = _calamine(data)
+    _fill_merged(grid, merged)
     return grid
 
 

@@ -1,7 +1,8 @@
 """Parsing single cell values the way departments write them (DESIGN §6).
 
-Each parser returns the parsed value or raises ValueError with a short English reason;
-`None` means the cell is empty.
+Each parser returns the parsed value or raises ValueError with a short English reason
+(OutOfRange when the value is well formed but its raw column cannot hold it); `None` means
+the cell is empty.
 """
 
 from __future__ import annotations
@@ -18,6 +19,24 @@ APPROXIMATE_MARKERS = ("约", "近", "余", "多", "左右", "以上", "+")
 UNIT_SUFFIXES = ("人次", "小时", "个", "人", "次", "时", "h", "hours", "hour")
 TOTAL_ROW_WORDS = ("合计", "总计", "小计", "全市")
 
+# What the raw columns can hold (contracts.SQL_TYPES): counts are PostgreSQL `integer`;
+# amounts are `numeric`, which holds far more, but nothing a department reports comes near
+# 10^15, and bounding digits keeps int() and PostgreSQL's numeric input (exponent ±1000)
+# away from values like 1e999999999.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+DECIMAL_MAX_INTEGER_DIGITS = 15
+DECIMAL_MAX_PLACES = 20
+# Excel's own limit per cell; a longer cell did not come from a clerk's spreadsheet.
+MAX_CELL_CHARS = 32_767
+# PostgreSQL text cannot hold NUL, nor UTF-8 encode a lone surrogate (JSON "\ud800"); the
+# other C0 controls (tab, newline and CR aside) are invisible to the clerk and illegal in
+# the xlsx feedback report.
+INVALID_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class OutOfRange(ValueError):
+    """A well-formed number that the raw column cannot hold."""
+
 
 def clean_text(value) -> str | None:
     """NFKC (full-width → half-width, ideographic space → space), trimmed; None when empty."""
@@ -25,6 +44,8 @@ def clean_text(value) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        value = Decimal(value)  # str() of a huge int is refused beyond 4,300 digits; Decimal's is not
     text = unicodedata.normalize("NFKC", str(value)).strip()
     return text or None
 
@@ -92,12 +113,22 @@ def parse_boolean(value) -> bool | None:
     raise ValueError("not a yes/no value")
 
 
+def _bounded(number: Decimal) -> Decimal:
+    if not number.is_finite():  # NaN, sNaN and Infinity parse as Decimals but are not numbers
+        raise ValueError("not a finite number")
+    if number.adjusted() >= DECIMAL_MAX_INTEGER_DIGITS or number.as_tuple().exponent < -DECIMAL_MAX_PLACES:
+        raise OutOfRange("number out of range")
+    return number
+
+
 def parse_number(value) -> tuple[Decimal | None, bool]:
     """A count or amount as written (`1000余`, `约50`, `3小时`): (number, approximate)."""
     if isinstance(value, bool):
         raise ValueError("not a number")
-    if isinstance(value, (int, float)):
-        return Decimal(str(value)), False
+    if isinstance(value, int):
+        return _bounded(Decimal(value)), False
+    if isinstance(value, float):
+        return _bounded(Decimal(str(value))), False
     text = clean_text(value)
     if text is None:
         return None, False
@@ -112,9 +143,10 @@ def parse_number(value) -> tuple[Decimal | None, bool]:
             text = text[: -len(unit)]
             break
     try:
-        return Decimal(text), approximate
+        number = Decimal(text)
     except InvalidOperation:
         raise ValueError("not a number") from None
+    return _bounded(number), approximate
 
 
 def parse_integer(value) -> tuple[int | None, bool]:
@@ -123,6 +155,8 @@ def parse_integer(value) -> tuple[int | None, bool]:
         return None, approximate
     if number != number.to_integral_value():
         raise ValueError("not a whole number")
+    if not INT_MIN <= number <= INT_MAX:
+        raise OutOfRange("integer out of range")
     return int(number), approximate
 
 

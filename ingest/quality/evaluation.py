@@ -122,14 +122,6 @@ def _check_size(data: bytes) -> None:
         )
 
 
-def _check_rows(grid: list) -> None:
-    limit = settings().max_rows
-    if len(grid) > limit:
-        raise SubmissionError(
-            "too_many_rows", f"行数过多（{len(grid)} 行，上限 {limit}）", f"{len(grid)} rows, above the {limit} limit"
-        )
-
-
 def evaluate(
     landing_file: LandingFile, data: bytes, submission_id: int, received_on: dt.date, stages: Stages | None = None
 ) -> Evaluation:
@@ -144,8 +136,7 @@ def evaluate(
     _check_size(data)
     contract = get_contract(landing_file.submission_type)
     stages.enter("read")
-    grid = read_grid(data, landing_file.file_name)
-    _check_rows(grid)
+    grid = read_grid(data, landing_file.file_name)  # bounded while read: rows, columns, cells
     stages.enter("normalise", len(grid))
     parsed = parse_grid(grid, contract, landing_file.file_name)
     stages.enter("validate", len(parsed.records))
