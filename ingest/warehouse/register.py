@@ -118,20 +118,12 @@ def supersede_snapshots(conn, department: str, submission_type: str, report_peri
 
 def record_findings(conn, findings, *, submission_id: int, reprocess_id: int | None = None) -> None:
     """COPY the findings: to audit.submission_finding, or to audit.reprocess_finding for a reprocess run."""
+    from ingest.warehouse.schema import FINDING_COLUMNS
+
     table = FINDINGS_TABLES["submission" if reprocess_id is None else "reprocess"]
     keys = ("submission_id",) if reprocess_id is None else ("reprocess_id", "submission_id")
     key_values = (submission_id,) if reprocess_id is None else (reprocess_id, submission_id)
-    columns = (
-        *keys,
-        "source_row",
-        "column_name",
-        "column_header",
-        "value",
-        "rule",
-        "severity",
-        "message_zh",
-        "message_en",
-    )
+    columns = (*keys, *FINDING_COLUMNS[1:])  # FINDING_COLUMNS starts with submission_id
     with conn.cursor().copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy:
         for f in findings:
             copy.write_row(
@@ -143,34 +135,13 @@ def record_validation_results(conn, submission_id: int, results: list[dict]) -> 
     """COPY one row per expectation result into audit.validation_result (one round trip per file)."""
     from psycopg.types.json import Jsonb
 
-    columns = (
-        "submission_id",
-        "suite_name",
-        "expectation_type",
-        "column_name",
-        "rule",
-        "severity",
-        "success",
-        "observed_value",
-        "unexpected_count",
-        "unexpected_source_rows",
-    )
-    with conn.cursor().copy(f"copy audit.validation_result ({', '.join(columns)}) from stdin") as copy:
-        for r in results:
-            copy.write_row(
-                (
-                    submission_id,
-                    r["suite_name"],
-                    r["expectation_type"],
-                    r["column_name"],
-                    r["rule"],
-                    r["severity"],
-                    r["success"],
-                    Jsonb(r["observed_value"]),
-                    r["unexpected_count"],
-                    r["unexpected_source_rows"],
-                )
-            )
+    from ingest.warehouse.schema import VALIDATION_RESULT_COLUMNS
+
+    columns = ", ".join(VALIDATION_RESULT_COLUMNS)
+    with conn.cursor().copy(f"copy audit.validation_result ({columns}) from stdin") as copy:
+        for result in results:
+            row = {**result, "submission_id": submission_id, "observed_value": Jsonb(result["observed_value"])}
+            copy.write_row([row[name] for name in VALIDATION_RESULT_COLUMNS])
 
 
 def print_register(limit: int = 50, status: str | None = None) -> None:

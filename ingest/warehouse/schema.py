@@ -231,7 +231,21 @@ SUBMISSION_RECEIVED_FACTS = (
     "bytes",
     "received_at",
 )
-_FINDING_COLUMNS = (
+# what a load writes into audit.validation_result, one row per expectation (register.record_validation_results)
+VALIDATION_RESULT_COLUMNS = (
+    "submission_id",
+    "suite_name",
+    "expectation_type",
+    "column_name",
+    "rule",
+    "severity",
+    "success",
+    "observed_value",
+    "unexpected_count",
+    "unexpected_source_rows",
+)
+# what a finding row holds, in audit.submission_finding and audit.reprocess_finding (register.record_findings)
+FINDING_COLUMNS = (
     "submission_id",
     "source_row",
     "column_name",
@@ -245,21 +259,8 @@ _FINDING_COLUMNS = (
 # table -> its chained columns; the first names a row in verify's report (tests check every column is placed)
 CHAINED_COLUMNS = {
     "audit.submission": SUBMISSION_RECEIVED_FACTS,
-    "audit.submission_finding": ("finding_id", *_FINDING_COLUMNS, "recorded_at"),
-    "audit.validation_result": (
-        "result_id",
-        "submission_id",
-        "suite_name",
-        "expectation_type",
-        "column_name",
-        "rule",
-        "severity",
-        "success",
-        "observed_value",
-        "unexpected_count",
-        "unexpected_source_rows",
-        "run_at",
-    ),
+    "audit.submission_finding": ("finding_id", *FINDING_COLUMNS, "recorded_at"),
+    "audit.validation_result": ("result_id", *VALIDATION_RESULT_COLUMNS, "run_at"),
     "audit.pipeline_run": ("run_id", "started_at", "trigger", "files_seen"),
     "audit.reprocess_run": (
         "reprocess_id",
@@ -273,7 +274,7 @@ CHAINED_COLUMNS = {
         "sha256_verified",
         "started_at",
     ),
-    "audit.reprocess_finding": ("reprocess_id", *_FINDING_COLUMNS),
+    "audit.reprocess_finding": ("reprocess_id", *FINDING_COLUMNS),
     "audit.lateness_check": (
         "check_id",
         "check_date",
