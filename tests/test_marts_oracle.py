@@ -11,6 +11,7 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, Phase, event, given, seed, settings
+from hypothesis import strategies as st
 
 from .oracle import cases
 from .oracle.defects import FIXED
@@ -154,3 +155,68 @@ def test_an_activity_of_the_sending_day_is_accepted_in_the_early_morning(
     warehouse, oracle_landing, restore_landing_env
 ):
     play(warehouse, oracle_landing, cases.activity_of_the_sending_day_sent_early_in_the_morning())
+
+
+# ---------------------------------------------------------------------------------------
+# the oracle itself: its arithmetic against PostgreSQL's, its figures against a hand count
+# ---------------------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(
+    days=st.lists(st.integers(0, 400), max_size=12),
+    numerator=st.integers(0, 500),
+    denominator=st.integers(0, 500),
+)
+def test_oracle_percentiles_and_rates_round_as_postgresql(warehouse, days, numerator, denominator):
+    from fractions import Fraction
+
+    from .helpers import query
+    from .oracle.marts import percentile_cont, rate
+
+    median, p90, stored_rate = query(
+        warehouse,
+        """select round((percentile_cont(0.5) within group (order by d))::numeric, 1),
+                  round((percentile_cont(0.9) within group (order by d))::numeric, 1),
+                  round(%s::numeric / nullif(%s, 0), 4)
+             from unnest(%s::int[]) as d""",
+        (numerator, denominator, days),
+    )[0]
+    assert (percentile_cont(days, Fraction(1, 2)), percentile_cont(days, Fraction(9, 10))) == (median, p90)
+    assert str(rate(numerator, denominator)) == str(stored_rate)
+
+
+def test_oracle_figures_match_a_hand_count():
+    from .oracle.marts import AcceptedFile, mart_coverage, mart_petition_conversion, mart_service_counts
+
+    sequence = cases.one_of_everything()
+    # what ingest accepts of it (no two files land at the same time, so the numbering decides nothing)
+    accepted = [f for f in sequence.files if f.verdict == "loaded" and f.copy_of is None]
+    files = [
+        AcceptedFile(n, f.department, f.submission_type, f.landed_at, f.period, f.records)
+        for n, f in enumerate(accepted, 1)
+    ]
+    coverage = {(r["period_month"], r["district_code"], r["org_type"]): r for r in mart_coverage(files)}
+    december = coverage[(cases.DECEMBER, "340603", "enterprise")]
+    # xiangshan's 9 January correction wins over its 5 January snapshot: orgs 1 (single) and 4
+    # (5 members, none); org 1 had no party organisation in November, so it is new
+    assert (december["orgs_total"], december["orgs_with_party_org"], december["orgs_single"]) == (2, 1, 1)
+    assert (december["orgs_should_form_party_org"], december["party_members"], december["new_party_orgs"]) == (1, 8, 1)
+    assert str(december["party_org_coverage_rate"]) == "0.5000"
+    assert str(december["mass_org_avg_coverage_rate"]) == "0.6667"  # (2 unions + 0 + 2) ÷ 6
+    services = {(r["activity_month"], r["district_code"]): r for r in mart_service_counts(files)}
+    # HD02: the 12 January version (35, approximate) wins over the 4 January one
+    assert (
+        services[(cases.DECEMBER, "340600")]["participants"],
+        services[(cases.DECEMBER, "340600")]["approximate_records"],
+    ) == (35, 1)
+    petitions = {(r["received_month"], r["district_code"]): r for r in mart_petition_conversion(files)}
+    # JY01 regressed to in_progress on 7 January; the 2 January file with 'converted' landed earlier
+    jy01 = petitions[(cases.NOVEMBER, "340603")]
+    assert (jy01["suggestions_received"], jy01["suggestions_converted"], jy01["median_days_to_conclusion"]) == (
+        1,
+        0,
+        None,
+    )
+    jy03 = petitions[(cases.DECEMBER, "340621")]
+    assert (jy03["suggestions_rejected"], str(jy03["p90_days_to_conclusion"])) == (1, "30.0")

@@ -13,6 +13,7 @@ files that land after newer ones. Every file knows what ingest must do with it
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -279,8 +280,11 @@ class Planner:
 
     def snapshot(self, department: str | None = None, fault: str | None = None, **kwargs) -> PlannedFile:
         """A coverage snapshot; for a month already sent, a newer snapshot that changes part of it."""
-        department = department or self.pick(departments_sending("org_coverage"))
-        period = self.pick(PERIODS)
+        if department is None and self.snapshots and self.flip():  # a month already sent, again
+            department, period = self.pick(sorted(self.snapshots))
+        else:
+            department = department or self.pick(departments_sending("org_coverage"))
+            period = self.pick(PERIODS)
         previous = self.snapshots.get((department, period))
         if previous and self.flip():
             kept = [org for org in previous if self.flip()] or [previous[0]]
@@ -290,13 +294,13 @@ class Planner:
             note = "newer snapshot for the month"
         else:
             orgs = [self.org(department, n) for n in self.numbers(ORG_NUMBERS)]
-            note = "snapshot"
+            note = "newer snapshot for the month, all new" if previous else "snapshot"
         kwargs.setdefault("note", note)
         return self.new_file(department, "org_coverage", tuple(orgs), period, fault=fault, **kwargs)
 
     def activities(self, department: str | None = None, fault: str | None = None, **kwargs) -> PlannedFile:
         """Activities: new ones, and known ones again (unchanged or revised) — ids move between files."""
-        department = department or self.pick(departments_sending("service_activity"))
+        department = department or self.sender("service_activity")
         month = self.pick(PERIODS)
         records = []
         for number in self.numbers(EVENT_NUMBERS):
@@ -323,7 +327,7 @@ class Planner:
 
     def suggestions(self, department: str | None = None, fault: str | None = None, **kwargs) -> PlannedFile:
         """Suggestions: new ones, and status updates of known ones (regressions included)."""
-        department = department or self.pick(departments_sending("suggestion"))
+        department = department or self.sender("suggestion")
         month = self.pick(PERIODS)
         records = []
         for number in self.numbers(EVENT_NUMBERS):
@@ -337,6 +341,13 @@ class Planner:
         period = max(r.received_date for r in records).replace(day=1)
         kwargs.setdefault("note", "suggestions")
         return self.new_file(department, "suggestion", tuple(records), period, fault=fault, **kwargs)
+
+    def sender(self, submission_type: str) -> str:
+        """Half the time a department that sent records of this type before: its records come back."""
+        known = sorted({department for department, kind, _ in self.events if kind == submission_type})
+        if known and self.flip():
+            return self.pick(known)
+        return self.pick(departments_sending(submission_type))
 
     def content(self, submission_type: str, **kwargs) -> PlannedFile:
         return {"org_coverage": self.snapshot, "service_activity": self.activities, "suggestion": self.suggestions}[
@@ -453,7 +464,7 @@ class Planner:
 
 
 @st.composite
-def sequences(draw, max_runs: int = 3, max_files_per_run: int = 3) -> Sequence:
+def sequences(draw, max_runs: int = 3, max_files_per_run: int = 4) -> Sequence:
     planner = Planner(draw)
     runs = []
     count = draw(st.integers(1, max_runs))
@@ -471,6 +482,7 @@ def features(sequence: Sequence) -> set[str]:
     found = set()
     processed: list[PlannedFile] = []
     concluded_before: set[tuple[str, str]] = set()
+    sent_before: set[tuple[str, str, str]] = set()
     for number, run in enumerate(sequence.runs):
         if run.build and number < len(sequence.runs) - 1:
             found.add("build between runs")
@@ -479,7 +491,7 @@ def features(sequence: Sequence) -> set[str]:
         if processed and any(f.landed_at < max(p.landed_at for p in processed) for f in run.files):
             found.add("older file lands in a later run")
         for planned in run.files:
-            found.add(f"{planned.submission_type}: {planned.note.split('#')[0].strip() or planned.note}")
+            found.add(f"{planned.submission_type}: {re.sub(r'#[0-9]+ ', '', planned.note)}")
             if planned.fault:
                 found.add(f"fault: {planned.fault}")
             if planned.copy_of is not None:
@@ -487,6 +499,10 @@ def features(sequence: Sequence) -> set[str]:
             if planned.note.endswith("retyped unchanged"):
                 found.add("retyped unchanged")
             department = planned.registered_as[0]
+            if planned.verdict == "loaded" and planned.submission_type != "org_coverage":
+                if any((department, planned.submission_type, r.key) in sent_before for r in planned.records):
+                    found.add(f"{planned.submission_type}: a record sent again")
+                sent_before |= {(department, planned.submission_type, r.key) for r in planned.records}
             for record in planned.records if planned.submission_type == "suggestion" else ():
                 if record.status not in CONCLUDED and (department, record.key) in concluded_before:
                     found.add("status regression")
