@@ -20,9 +20,10 @@ from .oracle.sequences import features, sequences
 
 FUZZ_EXAMPLES = int(os.environ.get("SWDW_FUZZ_EXAMPLES") or 0)
 FUZZ_SEED = os.environ.get("SWDW_FUZZ_SEED")
-# shrinking a failure replays whole sequences (~30 s each): SWDW_FUZZ_SHRINK=0 reports the first failure as found
+# shrinking a failure replays whole sequences (10-40 s each): SWDW_FUZZ_SHRINK=0 reports the first failure as found
 FUZZ_SHRINK = os.environ.get("SWDW_FUZZ_SHRINK", "1") != "0"
-# a dbt build costs 20-40 s here: the normal suite runs a handful of sequences, the same every time
+# a sequence costs 10-40 s here (ingest, one to three dbt builds): the normal suite runs a handful,
+# the same ones every time
 BOUNDED_EXAMPLES = 6
 
 if FUZZ_EXAMPLES:

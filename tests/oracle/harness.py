@@ -17,7 +17,7 @@ from pathlib import Path
 from ingest.config import DBT_PROJECT_DIR
 
 from ..helpers import query
-from .marts import MARTS, SCALED_COLUMNS, AcceptedFile, RegisterRow, current_snapshots
+from .marts import COLUMNS, MARTS, SCALED_COLUMNS, AcceptedFile, RegisterRow, current_snapshots
 from .records import file_bytes, grid
 from .sequences import PlannedFile, Sequence
 
@@ -191,9 +191,9 @@ class SequenceRun:
         for table, (grain, definition) in MARTS.items():
             expected_rows = definition(register if table == "mart_submission_quality" else files)
             columns, actual_rows = self.mart_rows(table)
-            expected_columns = list(expected_rows[0]) if expected_rows else None
-            if expected_columns and [c for c in columns if not is_build_column(c)] != expected_columns:
-                problems.append((f"{table} columns", f"{columns}, expected {expected_columns}"))
+            assert all(list(row) == COLUMNS[table] for row in expected_rows), f"the oracle's {table} columns"
+            if [c for c in columns if not is_build_column(c)] != COLUMNS[table]:
+                problems.append((f"{table} columns", f"{columns}, expected {COLUMNS[table]}"))
                 continue
             problems += diff_rows(table, grain, expected_rows, actual_rows)
         if problems:

@@ -326,8 +326,7 @@ def mart_submission_quality(register: list[RegisterRow]) -> list[dict]:
     return rows
 
 
-# grain and exact-precision columns of every mart: rows are matched on the grain, every
-# column compared; these numerics are compared as stored (scale included), others by value
+# every mart: its grain (rows are matched on it) and its definition
 MARTS = {
     "mart_coverage": (("period_month", "district_code", "org_type"), mart_coverage),
     "mart_service_counts": (
@@ -337,6 +336,89 @@ MARTS = {
     "mart_petition_conversion": (("received_month", "district_code", "channel"), mart_petition_conversion),
     "mart_submission_quality": (("period_month", "department_code", "submission_type"), mart_submission_quality),
 }
+# the columns, in order: DESIGN §7 fixes the first three marts'; mart_submission_quality's as modelled
+COLUMNS = {
+    "mart_coverage": [
+        "period_month",
+        "district_code",
+        "district_name",
+        "org_type",
+        "org_type_label",
+        "orgs_total",
+        "orgs_with_party_org",
+        "orgs_single",
+        "orgs_joint",
+        "orgs_industry",
+        "orgs_regional",
+        "party_org_coverage_rate",
+        "orgs_with_union",
+        "orgs_with_youth_league",
+        "orgs_with_womens_federation",
+        "union_coverage_rate",
+        "youth_league_coverage_rate",
+        "womens_federation_coverage_rate",
+        "mass_org_avg_coverage_rate",
+        "orgs_should_form_party_org",
+        "orgs_with_instructor",
+        "party_members",
+        "new_party_orgs",
+    ],
+    "mart_service_counts": [
+        "activity_month",
+        "district_code",
+        "district_name",
+        "category",
+        "category_label",
+        "target_group",
+        "target_group_label",
+        "activities",
+        "participants",
+        "approximate_records",
+        "volunteers",
+        "service_hours",
+    ],
+    "mart_petition_conversion": [
+        "received_month",
+        "district_code",
+        "district_name",
+        "channel",
+        "channel_label",
+        "suggestions_received",
+        "suggestions_concluded",
+        "suggestions_adopted",
+        "suggestions_converted",
+        "suggestions_converted_to_policy",
+        "suggestions_rejected",
+        "conversion_rate",
+        "median_days_to_conclusion",
+        "p90_days_to_conclusion",
+    ],
+    "mart_submission_quality": [
+        "period_month",
+        "department_code",
+        "department_name",
+        "submission_type",
+        "submission_type_label",
+        "due_date",
+        "submissions_expected",
+        "submissions_received",
+        "submissions_on_time",
+        "submissions_accepted",
+        "submissions_quarantined",
+        "submissions_missing",
+        "resubmissions",
+        "first_received_at",
+        "last_received_at",
+        "days_late",
+        "rows_received",
+        "errors",
+        "warnings",
+        "latest_submission_id",
+        "latest_status",
+        "latest_status_label",
+    ],
+}
+# numerics compared as stored, scale included (0.5000 is not 0.5); the others by value
 SCALED_COLUMNS = {
     "party_org_coverage_rate",
     "union_coverage_rate",

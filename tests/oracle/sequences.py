@@ -303,8 +303,7 @@ class Planner:
         department = department or self.sender("service_activity")
         month = self.pick(PERIODS)
         records = []
-        for number in self.numbers(EVENT_NUMBERS):
-            activity_id = f"HD{number:02d}"
+        for activity_id in self.event_ids(department, "service_activity", "HD"):
             previous = self.events.get((department, "service_activity", activity_id))
             if previous is not None and self.flip():
                 fresh = self.activity(department, activity_id, previous.activity_date.replace(day=1))
@@ -314,12 +313,13 @@ class Planner:
         if self.draw(st.integers(0, 4)) == 0:
             # sent early in the morning with an activity of that very day (DESIGN §6: not after the
             # day received — the city's day, as every other date of the product)
-            sent = add_months(month, 1).replace(day=self.draw(st.integers(2, 9)))
+            latest = max(r.activity_date for r in records)  # records sent again may be of a later month
+            sent = add_months(latest.replace(day=1), 1).replace(day=self.draw(st.integers(2, 9)))
             at = EARLY_MORNING if FIXED["day_received_in_city_time"] else MORNING
             kwargs["landed_at"] = (dt.datetime.combine(sent, at) - LOCAL_UTC_OFFSET).replace(tzinfo=dt.UTC)
             taken = {r.activity_id for r in records}
             activity_id = next(f"HD{n:02d}" for n in range(1, 9) if f"HD{n:02d}" not in taken)
-            records.append(replace(self.activity(department, activity_id, month), activity_date=sent))
+            records.append(replace(self.activity(department, activity_id, sent.replace(day=1)), activity_date=sent))
             kwargs.setdefault("note", "activities, one of the sending day")
         period = max(r.activity_date for r in records).replace(day=1)
         kwargs.setdefault("note", "activities")
@@ -330,8 +330,7 @@ class Planner:
         department = department or self.sender("suggestion")
         month = self.pick(PERIODS)
         records = []
-        for number in self.numbers(EVENT_NUMBERS):
-            suggestion_id = f"JY{number:02d}"
+        for suggestion_id in self.event_ids(department, "suggestion", "JY"):
             previous = self.events.get((department, "suggestion", suggestion_id))
             if previous is not None and self.flip():
                 record = self.next_version(previous)
@@ -348,6 +347,15 @@ class Planner:
         if known and self.flip():
             return self.pick(known)
         return self.pick(departments_sending(submission_type))
+
+    def event_ids(self, department: str, submission_type: str, prefix: str) -> list[str]:
+        """A few record ids, half the time including one the department sent before."""
+        ids = [f"{prefix}{n:02d}" for n in self.numbers(EVENT_NUMBERS)]
+        known = sorted(key for d, kind, key in self.events if d == department and kind == submission_type)
+        if known and self.flip():
+            again = self.pick(known)
+            ids = [again, *(i for i in ids if i != again)]
+        return ids
 
     def content(self, submission_type: str, **kwargs) -> PlannedFile:
         return {"org_coverage": self.snapshot, "service_activity": self.activities, "suggestion": self.suggestions}[
