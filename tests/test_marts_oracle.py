@@ -100,7 +100,7 @@ def test_a_rerun_with_nothing_new_leaves_every_mart_byte_identical(warehouse, or
 def open_defect(name: str):
     return pytest.mark.xfail(
         not FIXED[name],
-        reason=f"open model defect {name!r} (tests/oracle/defects.py)",
+        reason=f"open defect {name!r} (tests/oracle/defects.py)",
         raises=OracleMismatch,
         strict=True,
     )
