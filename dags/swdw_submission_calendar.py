@@ -47,7 +47,8 @@ def swdw_submission_calendar():
         import datetime as dt
         from zoneinfo import ZoneInfo
 
-        from ingest.jobs.reporting_calendar import calendar_settings, check
+        from ingest.config import calendar_settings
+        from ingest.jobs.reporting_calendar import check
 
         if params.get("as_of"):
             as_of = dt.date.fromisoformat(params["as_of"])

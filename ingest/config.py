@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import sys
@@ -73,3 +74,13 @@ def pii_key() -> bytes:
             handle.write(secrets.token_hex(32))
         print(f"warning: SWDW_PII_KEY unset; generated a key into {path}", file=sys.stderr)
     return path.read_text().strip().encode()
+
+
+@functools.cache
+def calendar_settings() -> tuple[int, str]:
+    """(due day of the following month, the city's time zone): the dbt vars submission_due_day and
+    local_timezone in dbt_project.yml, which the models read too."""
+    import yaml
+
+    variables = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")).get("vars", {})
+    return int(variables.get("submission_due_day", 10)), str(variables.get("local_timezone", "Asia/Shanghai"))

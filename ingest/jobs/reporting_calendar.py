@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 from dataclasses import asdict, dataclass
 
-from ingest.config import DBT_PROJECT_DIR, SEEDS_DIR
+from ingest.config import SEEDS_DIR, calendar_settings
 
 OUTSTANDING = ("missing", "rejected")
 
@@ -53,15 +52,6 @@ class Obligation:
         for key in ("period_month", "due_date", "first_accepted_at"):
             data[key] = data[key].isoformat() if data[key] else None
         return data
-
-
-@functools.cache
-def calendar_settings() -> tuple[int, str]:
-    """(due day of the following month, local time zone) from dbt_project.yml vars."""
-    import yaml
-
-    variables = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")).get("vars", {})
-    return int(variables.get("submission_due_day", 10)), str(variables.get("local_timezone", "Asia/Shanghai"))
 
 
 def _month(value: str) -> dt.date | None:

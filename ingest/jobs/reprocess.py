@@ -58,7 +58,7 @@ PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 def _period_sql() -> str:
     """The submission's reporting month, as dbt's stg_submissions computes it (one SQL function)."""
-    from ingest.jobs.reporting_calendar import calendar_settings
+    from ingest.config import calendar_settings
     from ingest.warehouse.register import period_month_sql
 
     return period_month_sql(calendar_settings()[1])

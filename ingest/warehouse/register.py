@@ -78,9 +78,12 @@ def start_attempt(conn, submission_id: int) -> int:
 
 
 def received_on(conn, submission_id: int):
-    """The day a submission landed: what "not after the day received" rules are judged against."""
+    """The day a submission landed, in the city's time: what "not after the day received" rules are judged against."""
+    from ingest.config import calendar_settings
+
     return conn.execute(
-        "select received_at::date from audit.submission where submission_id = %s", (submission_id,)
+        "select (received_at at time zone %s)::date from audit.submission where submission_id = %s",
+        (calendar_settings()[1], submission_id),
     ).fetchone()[0]
 
 

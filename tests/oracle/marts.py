@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from ingest.intake.contracts import all_contracts
+
 from .defects import FIXED
 from .records import CONCLUDED, Activity, Org, Suggestion
 from .reference import (
@@ -245,6 +247,7 @@ def mart_petition_conversion(files: list[AcceptedFile]) -> list[dict]:
 
 
 # --- mart_submission_quality ---------------------------------------------------------------
+CONTRACT_TYPES = tuple(all_contracts())  # a folder naming none of these is an unknown type
 
 
 def register_period(row: RegisterRow) -> dt.date:
@@ -261,7 +264,11 @@ def obligations(register: list[RegisterRow]) -> set[tuple[str, str, dt.date]]:
     anyone submitted for."""
     if not register:
         return set()
-    horizon = max(register_period(row) for row in register)
+    known = [row for row in register if row.submission_type in CONTRACT_TYPES]
+    if not known:
+        return set()
+    # a file in a folder that names no submission type does not move the horizon
+    horizon = max(register_period(row) for row in known)
     owed = set()
     for department, submission_type, first, last in reporting_calendar():
         month, through = first, min(last or horizon, horizon)
@@ -303,7 +310,11 @@ def mart_submission_quality(register: list[RegisterRow]) -> list[dict]:
                 "department_code": department,
                 "department_name": DEPARTMENTS[department][0] if department in DEPARTMENTS else None,
                 "submission_type": submission_type,
-                "submission_type_label": label("audit", "submission_type", submission_type),
+                "submission_type_label": (
+                    label("audit", "submission_type", submission_type)
+                    if submission_type in CONTRACT_TYPES
+                    else "未知报送类型"
+                ),
                 "due_date": due,
                 "submissions_expected": expected,
                 "submissions_received": received,

@@ -37,6 +37,7 @@ period_totals as (
         min(received_at) as first_received_at,
         max(received_at) as last_received_at,
         min(received_date) as first_received_date,
+        min(received_date) filter (where status in ('loaded', 'superseded')) as first_accepted_date,
         sum(row_count) as rows_received,
         sum(error_count) as errors,
         sum(warning_count) as warnings

@@ -22,6 +22,7 @@ periods as (
         arrivals.first_received_at,
         arrivals.last_received_at,
         arrivals.first_received_date,
+        arrivals.first_accepted_date,
         arrivals.rows_received,
         arrivals.errors,
         arrivals.warnings,
@@ -64,14 +65,18 @@ select
     periods.due_date,
     periods.submissions_expected,
     coalesce(periods.submissions_received, 0) as submissions_received,
-    coalesce(periods.first_received_date <= periods.due_date, false)::int as submissions_on_time,
+    -- on time: an accepted file landed by the due date (a rejected file is not a report)
+    coalesce(periods.first_accepted_date <= periods.due_date, false)::int as submissions_on_time,
     coalesce(periods.submissions_accepted, 0) as submissions_accepted,
     coalesce(periods.submissions_quarantined, 0) as submissions_quarantined,
     (periods.submissions_expected = 1 and coalesce(periods.submissions_accepted, 0) = 0)::int as submissions_missing,
     greatest(coalesce(periods.submissions_received, 0) - 1, 0) as resubmissions,
     periods.first_received_at,
     periods.last_received_at,
-    greatest(periods.first_received_date - periods.due_date, 0) as days_late,
+    case
+        when periods.first_accepted_date is not null
+            then greatest(periods.first_accepted_date - periods.due_date, 0)
+    end as days_late,
     coalesce(periods.rows_received, 0) as rows_received,
     coalesce(periods.errors, 0) as errors,
     coalesce(periods.warnings, 0) as warnings,
