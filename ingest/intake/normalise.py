@@ -27,6 +27,7 @@ from ingest.intake.values import (
     parse_month,
     parse_number,
     period_from_file_name,
+    visible,
 )
 from ingest.quality.findings import Finding
 
@@ -149,7 +150,7 @@ def _shown(text: str | None) -> str | None:
     """A cell as a finding quotes it: control characters made visible, long text cut."""
     if text is None:
         return None
-    text = INVALID_CHARACTERS.sub(lambda m: f"\\x{ord(m[0]):02x}" if m[0] < " " else f"\\u{ord(m[0]):04x}", text)
+    text = visible(text)
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 

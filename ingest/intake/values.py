@@ -34,6 +34,11 @@ MAX_CELL_CHARS = 32_767
 INVALID_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+def visible(text: str) -> str:
+    """The text with the characters PostgreSQL or a reader cannot take shown as escapes (\\x00, \\udcff)."""
+    return INVALID_CHARACTERS.sub(lambda m: f"\\x{ord(m[0]):02x}" if m[0] < " " else f"\\u{ord(m[0]):04x}", text)
+
+
 class OutOfRange(ValueError):
     """A well-formed number that the raw column cannot hold."""
 

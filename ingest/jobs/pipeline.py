@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
@@ -38,6 +37,7 @@ from ingest.intake.landing import (
     remove_from_landing,
     sha256_of,
 )
+from ingest.intake.values import visible
 from ingest.quality.findings import Finding, Severity, internal_error
 from ingest.warehouse import register
 from ingest.warehouse.connection import WarehouseUnavailable
@@ -89,9 +89,8 @@ def _landed_at(landing_file: LandingFile) -> dt.datetime | None:
 
 
 def _storable(name: str) -> str:
-    """A file or folder name as text PostgreSQL can store: undecodable bytes escaped, control characters shown."""
-    text = name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    """A file or folder name as text PostgreSQL can store: undecodable bytes and control characters escaped."""
+    return visible(name)
 
 
 def _refusal_finding(landing_file: LandingFile, too_large: FileTooLarge | None) -> Finding:

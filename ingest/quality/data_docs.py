@@ -66,6 +66,17 @@ def make_offline(site: Path, since: float | None = None) -> list[Path]:
     site = Path(site)
     if not site.exists():
         return []
+    changed = _offline_static(site)
+    for page in site.rglob("*.html"):
+        if since is not None and page.stat().st_mtime < since - 1:
+            continue
+        if _rewrite_page(site, page):
+            changed.append(page)
+    return changed
+
+
+def _offline_static(site: Path) -> list[Path]:
+    """Install the local assets and strip remote URLs from GX's stylesheets; returns the sheets changed."""
     _install_assets(site)
     changed = []
     for sheet in (site / "static").rglob("*.css"):  # GX copies its stylesheet with a remote logo in it
@@ -73,11 +84,6 @@ def make_offline(site: Path, since: float | None = None) -> list[Path]:
         if REMOTE_CSS_URL.search(css):
             sheet.write_text(REMOTE_CSS_URL.sub("none", css), encoding="utf-8")
             changed.append(sheet)
-    for page in site.rglob("*.html"):
-        if since is not None and page.stat().st_mtime < since - 1:
-            continue
-        if _rewrite_page(site, page):
-            changed.append(page)
     return changed
 
 
@@ -95,7 +101,7 @@ def _rewrite_page(site: Path, page: Path) -> bool:
 def make_offline_page(site: Path, page: Path) -> bool:
     """Rewrite one page (and install the local assets once): the flat-cost path of a new validation."""
     if not (Path(site) / SITE_ASSETS / ASSETS[0]).exists():
-        make_offline(site, since=float("inf"))  # assets and GX's stylesheet, no pages
+        _offline_static(Path(site))
     return _rewrite_page(Path(site), Path(page))
 
 
