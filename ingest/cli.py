@@ -104,6 +104,17 @@ def _cmd_audit_verify(args) -> int:
     return 1 if any(r.broken for r in reports) else 0
 
 
+def _cmd_explain(args) -> int:
+    from ingest.jobs.explain import ExplainError, print_explanation
+
+    try:
+        print_explanation(args.mart, args.key)
+    except ExplainError as exc:
+        print(f"swdw explain: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="swdw",
@@ -143,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--record", action="store_true", help="when every chain holds, record their heads in the artifacts folder"
     )
     verify.set_defaults(func=_cmd_audit_verify)
+    explain = sub.add_parser(
+        "explain",
+        help="a mart figure with its numerator, denominator and the files behind it",
+        description="e.g. swdw explain coverage 2024-12 340603 enterprise (KEY: the mart's grain, months as YYYY-MM)",
+    )
+    explain.add_argument("mart", help="coverage, service_counts, petition_conversion or submission_quality")
+    explain.add_argument("key", nargs="*", help="the mart row's grain values in grain order")
+    explain.set_defaults(func=_cmd_explain)
     sub.add_parser("dsn", help="print the warehouse URI").set_defaults(func=_cmd_dsn)
     sub.add_parser("stop", help="stop the embedded PostgreSQL server").set_defaults(func=_cmd_stop)
     return parser

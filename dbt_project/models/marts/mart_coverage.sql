@@ -2,7 +2,7 @@
 with orgs as (
     select *
     from {{ ref('int_org_coverage_history') }}
-    where party_member_count >= {{ var('coverage_min_party_members') | int }}
+    where {{ coverage_in_scope() }}
 ),
 
 coverage_counts as (
