@@ -49,3 +49,55 @@ def clean_warehouse(warehouse, tmp_path, monkeypatch) -> str:
     landing.mkdir()
     monkeypatch.setenv("SWDW_LANDING_DIR", str(landing))
     return warehouse
+
+
+# --- the sample, loaded once ------------------------------------------------------------------
+
+SAMPLE_FIXTURE = "sample_run"
+_sample: dict = {}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that read the loaded sample run last and together (stable order otherwise), so the
+    sample is loaded once per session: a test that empties the warehouse in between would make
+    `sample_run` load it again (minutes on a small machine)."""
+    items.sort(key=lambda item: SAMPLE_FIXTURE in getattr(item, "fixturenames", ()))
+
+
+def _register_signature(dsn: str):
+    """What tells whether the warehouse still holds the sample as loaded (None when it does not)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(dsn) as conn:
+            return conn.execute(
+                "select count(*), max(submission_id), max(updated_at), "
+                "to_regclass('marts.mart_provenance') is not null from audit.submission"
+            ).fetchone()
+    except psycopg.Error:
+        return None
+
+
+@pytest.fixture()
+def sample_run(warehouse, tmp_path_factory):
+    """The sample submissions through `swdw run` (ingest and dbt build) into an emptied warehouse.
+
+    Loaded once and shared by every test that asks, as long as no test changed the register
+    since; the `swdw run` result (stdout, stderr, returncode) is returned as it was.
+    """
+    import psycopg
+
+    from .helpers import run_cli
+
+    if _sample and _register_signature(warehouse) == _sample["signature"]:
+        return _sample["result"]
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("drop schema if exists raw, audit, staging, intermediate, marts cascade")
+    shutil.rmtree(Path(os.environ["SWDW_HOME"]) / "artifacts" / "audit_chain", ignore_errors=True)
+    landing = tmp_path_factory.mktemp("landing")
+    written = run_cli("sample", "--out", str(landing))
+    assert written.returncode == 0, written.stderr
+    result = run_cli("run", env={"SWDW_LANDING_DIR": str(landing)})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    _sample.update(result=result, signature=_register_signature(warehouse), landing=landing)
+    return result

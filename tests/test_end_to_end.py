@@ -12,20 +12,6 @@ from .helpers import REPO, query, run_cli
 ROLE_MATRIX = REPO / "tests" / "expected_role_matrix.csv"
 
 
-@pytest.fixture(scope="module")
-def sample_run(warehouse, tmp_path_factory):
-    import psycopg
-
-    with psycopg.connect(warehouse, autocommit=True) as conn:
-        conn.execute("drop schema if exists raw, audit, staging, intermediate, marts cascade")
-    landing = tmp_path_factory.mktemp("landing")
-    written = run_cli("sample", "--out", str(landing))
-    assert written.returncode == 0, written.stderr
-    result = run_cli("run", env={"SWDW_LANDING_DIR": str(landing)})
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
-
-
 def test_run_reports_every_file(sample_run):
     assert "quarantined" in sample_run.stdout and "loaded" in sample_run.stdout
     assert "Traceback" not in sample_run.stdout + sample_run.stderr
