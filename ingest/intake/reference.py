@@ -67,6 +67,12 @@ def departments() -> dict[str, Department]:
     return result
 
 
+@functools.cache
+def register_labels() -> dict[tuple[str, str], str]:
+    """(column, code) -> Chinese label of a register code (status, submission_type), from the seed dbt reads."""
+    return {(row["column_name"], row["code"]): row["label_zh"] for row in _rows("submission_labels.csv")}
+
+
 def enum_seed_csv() -> str:
     """submission_type, column_name, code, label_zh for every enum of every contract."""
     out = io.StringIO()

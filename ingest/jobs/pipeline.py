@@ -227,6 +227,9 @@ def _process(conn, landing_file: LandingFile, data: bytes, submission_id: int, o
         _quarantine(conn, landing_file, data, submission_id, failed, outcome)
         outcome.status = FileStatus.FAILED
     remove_from_landing(landing_file)
+    from ingest.jobs.validation_pages import publish_after_status
+
+    publish_after_status(conn, submission_id)  # the final status on its validation page (and superseded ones)
 
 
 def _describe(outcome: FileOutcome, evaluation) -> None:

@@ -298,6 +298,9 @@ def reprocess_submission(
                 "select status from audit.submission where submission_id = %s", (sid,)
             ).fetchone()[0]
             _finish_run(conn, outcome)
+        from ingest.jobs.validation_pages import publish_after_status
+
+        publish_after_status(conn, sid, [evaluation.data_docs_url] if evaluation.data_docs_url else [])
         return outcome
     finally:
         unlock_submission(conn, sid)

@@ -60,6 +60,26 @@ RULE_TEXT = {
     "date_in_future": ("{label}晚于报送日期", "{column} is after the day the file was received"),
 }
 
+# short Chinese names of the column-constraint rules, as validation pages show them; a contract
+# rule is named by its own message_zh (rule_title_zh)
+RULE_TITLE_ZH = {
+    "required": "必填",
+    "allowed_values": "取值须在允许范围内",
+    "minimum": "不能为负数",
+    "unique": "文件内不得重复",
+    "format": "格式",
+    "credit_code_check": "统一社会信用代码校验位",
+    "jurisdiction": "只能报送本部门辖区的记录",
+    "date_in_future": "不得晚于报送日期",
+}
+
+
+def rule_title_zh(contract: Contract, rule: str) -> str:
+    """The Chinese name of a rule of this contract's suite."""
+    if rule in RULE_TITLE_ZH:
+        return RULE_TITLE_ZH[rule]
+    return contract.rule(rule).message_zh
+
 
 # --- suite generation -----------------------------------------------------------------
 
@@ -418,7 +438,7 @@ def validate(
     from great_expectations.core.run_identifier import RunIdentifier
 
     from ingest.intake.pii import mask_personal
-    from ingest.quality.docs_pages import append_to_index, index_entry, render_validation_page
+    from ingest.quality.docs_pages import PageFacts, append_to_index, index_entry, render_validation_page
 
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="great_expectations")
     context = get_context()
@@ -434,7 +454,9 @@ def validate(
     rows, docs_url = [], None
     site = settings().data_docs_dir
     for identifier, validation in result.run_results.items():
-        docs_url = render_validation_page(context, identifier, validation, site)
+        # the facts known now; the pipeline publishes the rest (file, sha256, final status) after its commit
+        facts = PageFacts(submission_id, department.code, contract.submission_type)
+        docs_url = render_validation_page(context, identifier, validation, site, contract, facts)
         append_to_index(
             site,
             index_entry(identifier, validation, submission_id, department, contract.submission_type, docs_url, site),

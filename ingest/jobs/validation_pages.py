@@ -1,0 +1,104 @@
+"""Validation pages kept true to the register: their facts published once a status is final.
+
+A validation page is rendered while its file is still `validating`; the file name, sha256,
+report period, final status and the paths of the feedback report and kept original are the
+register's to tell after the file's transaction commits. The pipeline and reprocess publish
+them then, for the file and for the snapshots it superseded (their pages now say so); the
+audit pack publishes a month's pages again before copying them, so a page that missed an
+update (a crash between commit and publishing) is right where an auditor reads it.
+Publishing never fails a file: the pages are derived from the register, which holds the truth.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ingest.config import calendar_settings, settings
+from ingest.quality.docs_pages import PageFacts, publish_facts
+from ingest.warehouse.register import period_month_sql
+
+log = logging.getLogger(__name__)
+
+_COLUMNS = (
+    "submission_id, department_code, submission_type, file_name, report_period, period_start, period_end, "
+    "period_month, received_at, sha256, status, status_reason, superseded_by, feedback_path, archive_path, "
+    "data_docs_url"
+)
+
+
+def register_sql(where: str) -> str:
+    """Register rows with their reporting month (YYYY-MM), the facts a page and the audit pack show."""
+    month = period_month_sql(calendar_settings()[1])
+    return f"""select {_COLUMNS} from (
+                   select s.*, to_char({month}, 'YYYY-MM') as period_month from audit.submission as s
+               ) as register
+               where {where} order by received_at, submission_id"""
+
+
+def _url(path: str | None) -> str | None:
+    return Path(path).as_uri() if path else None
+
+
+def _period_text(report_period, period_start, period_end) -> str | None:
+    if report_period is not None:
+        return f"{report_period:%Y-%m}"
+    if period_start is not None:
+        return f"{period_start:%Y-%m-%d} 至 {period_end or period_start:%Y-%m-%d}"
+    return None
+
+
+def page_facts(row: dict) -> PageFacts:
+    zone = ZoneInfo(calendar_settings()[1])
+    return PageFacts(
+        submission_id=row["submission_id"],
+        department_code=row["department_code"],
+        submission_type=row["submission_type"],
+        file_name=row["file_name"],
+        report_period=_period_text(row["report_period"], row["period_start"], row["period_end"]),
+        month=row["period_month"],
+        received_at=f"{row['received_at'].astimezone(zone):%Y-%m-%d %H:%M:%S %z}",
+        sha256=row["sha256"],
+        status=row["status"],
+        status_reason=row["status_reason"],
+        superseded_by=row["superseded_by"],
+        feedback_url=_url(row["feedback_path"]),
+        original_url=_url(row["archive_path"]),
+    )
+
+
+def register_rows(conn, where: str, params=()) -> list[dict]:
+    cursor = conn.execute(register_sql(where), params)
+    names = [d.name for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def publish_pages(conn, submission_ids, extra_urls: dict[int, list[str]] | None = None) -> int:
+    """Publish the register's facts on the pages of these submissions; returns the pages rewritten."""
+    site = settings().data_docs_dir
+    published = 0
+    for row in register_rows(conn, "submission_id = any(%s)", (list(submission_ids),)):
+        urls = [row["data_docs_url"], *(extra_urls or {}).get(row["submission_id"], [])]
+        facts = page_facts(row)
+        for url in dict.fromkeys(u for u in urls if u):
+            published += publish_facts(site, url, facts)
+    return published
+
+
+def publish_after_status(conn, submission_id: int, extra_urls: list[str] | None = None) -> None:
+    """After a file's final status: its page(s) and the pages of the snapshots it superseded. Never raises."""
+    try:
+        superseded = [
+            sid
+            for (sid,) in conn.execute(
+                "select submission_id from audit.submission where superseded_by = %s", (submission_id,)
+            ).fetchall()
+        ]
+        publish_pages(conn, [submission_id, *superseded], {submission_id: extra_urls or []})
+    except Exception as exc:  # the pages are derived: the register holds the truth, the audit pack republishes
+        print(
+            f"validation pages of submission {submission_id} not updated: {type(exc).__name__}: {exc}", file=sys.stderr
+        )
+        log.warning("validation pages of submission %s not updated", submission_id, exc_info=True)
