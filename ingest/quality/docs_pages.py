@@ -195,7 +195,14 @@ def _rules_html(rows: list[dict], contract) -> str:
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("结果 result", "列 column", "规则 rule", "严重程度 severity", "不符合行数 rows", "行号 source rows")
+        for h in (
+            "结果 result",
+            "列 column",
+            "规则（违反情形） rule broken when",
+            "严重程度 severity",
+            "不符合行数 rows",
+            "行号 source rows",
+        )
     )
     return (
         f'{RULES_MARKER}\n<section class="swdw-rules" id="swdw-rules">'

@@ -60,17 +60,17 @@ RULE_TEXT = {
     "date_in_future": ("{label}晚于报送日期", "{column} is after the day the file was received"),
 }
 
-# short Chinese names of the column-constraint rules, as validation pages show them; a contract
-# rule is named by its own message_zh (rule_title_zh)
+# the Chinese name of each column-constraint rule, as validation pages show it: what breaks the
+# rule, in the same voice as a contract rule's message_zh, which names a contract rule (rule_title_zh)
 RULE_TITLE_ZH = {
-    "required": "必填",
-    "allowed_values": "取值须在允许范围内",
-    "minimum": "不能为负数",
-    "unique": "文件内不得重复",
-    "format": "格式",
-    "credit_code_check": "统一社会信用代码校验位",
-    "jurisdiction": "只能报送本部门辖区的记录",
-    "date_in_future": "不得晚于报送日期",
+    "required": "必填项为空",
+    "allowed_values": "取值不在允许范围内",
+    "minimum": "数值为负数",
+    "unique": "在文件中重复",
+    "format": "格式不正确",
+    "credit_code_check": "统一社会信用代码校验位错误",
+    "jurisdiction": "记录的区县不在本部门辖区内",
+    "date_in_future": "日期晚于报送日期",
 }
 
 
