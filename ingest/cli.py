@@ -104,6 +104,17 @@ def _cmd_audit_verify(args) -> int:
     return 1 if any(r.broken for r in reports) else 0
 
 
+def _cmd_audit_pack(args) -> int:
+    from ingest.jobs.audit_pack import AuditPackError, print_pack
+
+    try:
+        print_pack(args.month, args.out, args.zip)
+    except AuditPackError as exc:
+        print(f"swdw audit pack: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    return EXIT_OK
+
+
 def _cmd_explain(args) -> int:
     from ingest.jobs.explain import ExplainError, print_explanation
 
@@ -154,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--record", action="store_true", help="when every chain holds, record their heads in the artifacts folder"
     )
     verify.set_defaults(func=_cmd_audit_verify)
+    pack = audit.add_parser(
+        "pack", help="one folder for auditors: a month's register, provenance, validation pages, feedback, chain heads"
+    )
+    pack.add_argument("--month", required=True, help="the reporting month, YYYY-MM")
+    pack.add_argument("--out", help="the folder to write (default $SWDW_HOME/artifacts/audit_packs/audit-pack-MONTH)")
+    pack.add_argument("--zip", action="store_true", help="also write the folder as a .zip beside it")
+    pack.set_defaults(func=_cmd_audit_pack)
     explain = sub.add_parser(
         "explain",
         help="a mart figure with its numerator, denominator and the files behind it",
