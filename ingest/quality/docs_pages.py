@@ -25,7 +25,9 @@ from file:// where it would refuse to fetch JSON.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import html
 import json
 import re
@@ -303,7 +305,11 @@ def publish_facts(site: Path, url: str, facts: PageFacts) -> bool:
     if rewritten != page:
         path.write_text(rewritten, encoding="utf-8")
     if index_page:
-        _update_entries(site, index_page, path.relative_to(site).as_posix(), facts.labelled())
+        with _index_lock(site):
+            # a parallel run may have filled the page named at render time: the entry is then on the next
+            for number in (index_page, index_page + 1):
+                if _update_entries(site, number, path.relative_to(site).as_posix(), facts.labelled()):
+                    break
     return True
 
 
@@ -492,36 +498,49 @@ def _write_index(site: Path, latest: list[dict]) -> None:
     )
 
 
+@contextlib.contextmanager
+def _index_lock(site: Path):
+    """One writer of the index at a time: files validate in parallel (mapped tasks), and a status
+    update rewrites an entries file that another process may be appending to."""
+    folder = Path(site) / "index"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def append_to_index(site: Path, entry: dict) -> None:
     """Add one validation to the paged index: rewrites the last page and index.html only."""
-    folder = site / "index"
-    folder.mkdir(parents=True, exist_ok=True)
-    last = folder / f"entries-{_next_index_page(site):04d}.jsonl"
-    with last.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-    _write_index(site, _write_entries_page(site, last))
+    with _index_lock(site):
+        last = site / "index" / f"entries-{_next_index_page(site):04d}.jsonl"
+        with last.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        _write_index(site, _write_entries_page(site, last))
 
 
-def _update_entries(site: Path, index_page: int, page: str, fields: dict) -> None:
-    """Give the entries of one validation page new facts: rewrites that index page (and index.html)."""
+def _update_entries(site: Path, index_page: int, page: str, fields: dict) -> bool:
+    """Give the entries of one validation page new facts: rewrites that index page (and index.html).
+
+    False when the index page holds no entry of the validation page."""
     entries_file = site / "index" / f"entries-{index_page:04d}.jsonl"
     if not entries_file.exists():
-        return
+        return False
     lines = entries_file.read_text(encoding="utf-8").splitlines()
     entries = [json.loads(line) for line in lines if line]
-    changed = False
+    found = changed = False
     for entry in entries:
         if entry.get("page") == page:
             updated = {**entry, **fields}
-            changed |= updated != entry
+            found, changed = True, changed or updated != entry
             entry.update(updated)
     if not changed:
-        return
+        return found
     entries_file.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries), encoding="utf-8")
     _write_entries_page(site, entries_file)
     pages = _pages(site)
     if pages and pages[-1] == entries_file:  # index.html shows the last page's entries
         _write_index(site, entries)
+    return True
 
 
 def entry_of(site: Path, url: str) -> dict | None:
