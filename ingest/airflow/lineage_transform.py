@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attr
 from openlineage.client.transport.transform import EventTransformer
 
 from ingest.airflow.lineage import EMBEDDED_ADDRESS, EMBEDDED_WAREHOUSE_NAMESPACE, warehouse_namespace
@@ -16,12 +17,12 @@ from ingest.airflow.lineage import EMBEDDED_ADDRESS, EMBEDDED_WAREHOUSE_NAMESPAC
 class WarehouseNamespace(EventTransformer):
     """Puts the embedded warehouse's tables in their logical namespace; makes the event directory.
 
-    Cosmos and the dbt integration name a table by the connection's address,
-    ``postgres://127.0.0.1:<port>``, which changes with the embedded server's port (see
-    ingest.airflow.lineage); rewritten here, every emitter's events agree. An external warehouse
-    keeps its real address. The file transport does not create directories, and the transport is
-    built in whichever process emits (a worker, ``airflow dags test``, the CLI), so the directory
-    is made here, where the events are written.
+    Cosmos and the dbt integration name a table (and fill the dataSource and column-lineage
+    facets) by the connection's address, ``postgres://127.0.0.1:<port>``, which changes with the
+    embedded server's port (see ingest.airflow.lineage); rewritten here, every emitter's events
+    agree. An external warehouse keeps its real address. The file transport does not create
+    directories, and the transport is built in whichever process emits (a worker, ``airflow dags
+    test``, the CLI), so the directory is made here, where the events are written.
     """
 
     def __init__(self, properties: dict) -> None:
@@ -30,9 +31,29 @@ class WarehouseNamespace(EventTransformer):
             Path(directory).mkdir(parents=True, exist_ok=True)
 
     def transform(self, event):
-        if warehouse_namespace() != EMBEDDED_WAREHOUSE_NAMESPACE:
-            return event
-        for dataset in [*(getattr(event, "inputs", None) or []), *(getattr(event, "outputs", None) or [])]:
-            if EMBEDDED_ADDRESS.match(dataset.namespace):
-                dataset.namespace = EMBEDDED_WAREHOUSE_NAMESPACE
+        if warehouse_namespace() == EMBEDDED_WAREHOUSE_NAMESPACE:
+            _rewrite_addresses(event)  # the transport passes a copy: changing it in place is safe
         return event
+
+
+def _rewrite_addresses(node) -> None:
+    """Every string that is the embedded server's address, anywhere in the event, becomes the logical namespace.
+
+    Not only dataset namespaces: the dataSource facet and the column-lineage facet's input fields
+    carry the address too, and a reader must not see two names for one server.
+    """
+    if attr.has(type(node)):
+        items = [(field.name, getattr(node, field.name)) for field in attr.fields(type(node))]
+        assign = lambda key, value: object.__setattr__(node, key, value)  # noqa: E731 (frozen facets too)
+    elif isinstance(node, dict):
+        items, assign = list(node.items()), node.__setitem__
+    elif isinstance(node, list):
+        items, assign = list(enumerate(node)), node.__setitem__
+    else:
+        return
+    for key, value in items:
+        if isinstance(value, str):
+            if EMBEDDED_ADDRESS.match(value):
+                assign(key, EMBEDDED_WAREHOUSE_NAMESPACE)
+        else:
+            _rewrite_addresses(value)
