@@ -113,7 +113,7 @@ def test_airflow_and_dbt_write_their_events_as_files(lineage_run):
     # the dbt nodes hang off the build's own run, so a reader sees one dbt build with its models in it
     parents = [e for e in lineage_run.events.values() if e["job"]["name"] == "dbt-run-swdw"]
     assert sorted(e["eventType"] for e in parents) == ["COMPLETE", "START"]
-    nodes = [e for e in lineage_run.events.values() if e["job"]["name"].startswith("swdw.model.")]
+    nodes = [e for p, e in lineage_run.events.items() if p.name.startswith("dbt-") and e not in parents]
     assert nodes and all(e["run"]["facets"]["parent"]["run"]["runId"] == parents[0]["run"]["runId"] for e in nodes)
 
 

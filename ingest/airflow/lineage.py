@@ -71,19 +71,22 @@ def warehouse_database(env=None) -> str:
     return (urlparse(dsn).path.lstrip("/") if dsn else "") or WAREHOUSE_DATABASE_DEFAULT
 
 
-def transport_config(emitter: str, env=None) -> dict:
-    """OpenLineage transport: the file transport under ``lineage_dir``, behind ``WarehouseNamespace``.
+def file_transport_config(emitter: str, env=None) -> dict:
+    """OpenLineage's file transport under ``lineage_dir``; ``emitter`` prefixes the file names (``airflow``, ``dbt``).
 
-    ``emitter`` prefixes the file names (``airflow``, ``dbt``). One file per event (``append``
-    false): concurrent task processes never interleave lines, and each file is one request body
-    for a lineage server's API.
+    One file per event (``append`` false): concurrent task processes never interleave lines, and
+    each file is one request body for a lineage server's API.
     """
-    directory = lineage_dir(env)
+    return {"type": "file", "log_file_path": str(lineage_dir(env) / emitter), "append": False}
+
+
+def transport_config(emitter: str, env=None) -> dict:
+    """The file transport behind the transform that gives the embedded warehouse its logical namespace."""
     return {
         "type": "transform",
         "transformer_class": "ingest.airflow.lineage_transform.WarehouseNamespace",
-        "transformer_properties": {"directory": str(directory)},
-        "transport": {"type": "file", "log_file_path": str(directory / emitter), "append": False},
+        "transformer_properties": {"directory": str(lineage_dir(env))},
+        "transport": file_transport_config(emitter, env),
     }
 
 
@@ -98,7 +101,9 @@ def openlineage_env(env) -> dict[str, str]:
         "AIRFLOW__OPENLINEAGE__NAMESPACE": JOB_NAMESPACE,
         "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport_config("airflow", env)),
         # task events carry no task source code: a reader wants data lineage, and the DAG files are in git
-        "AIRFLOW__OPENLINEAGE__DISABLE_SOURCE_CODE": "True",
+        "AIRFLOW__OPENLINEAGE__EMISSION_POLICY": json.dumps(
+            [{"scope": {}, "controls": {"include_source_code": False}}]
+        ),
     }
     return {key: value for key, value in settings.items() if key not in env}
 

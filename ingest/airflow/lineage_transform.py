@@ -31,9 +31,14 @@ class WarehouseNamespace(EventTransformer):
             Path(directory).mkdir(parents=True, exist_ok=True)
 
     def transform(self, event):
-        if warehouse_namespace() == EMBEDDED_WAREHOUSE_NAMESPACE:
-            _rewrite_addresses(event)  # the transport passes a copy: changing it in place is safe
+        rewrite_embedded_addresses(event)  # the transport passes a copy: changing it in place is safe
         return event
+
+
+def rewrite_embedded_addresses(event) -> None:
+    """In place: the embedded warehouse's address becomes its logical namespace (nothing when external)."""
+    if warehouse_namespace() == EMBEDDED_WAREHOUSE_NAMESPACE:
+        _rewrite_addresses(event)
 
 
 def _rewrite_addresses(node) -> None:

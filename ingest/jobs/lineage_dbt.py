@@ -42,14 +42,17 @@ def emit_dbt_lineage(args: list[str], succeeded: bool) -> int:
 
 
 def _emit(succeeded: bool) -> int:
+    from importlib.metadata import version
+
     from dbt_common.invocation import get_invocation_id  # the invocation that ran last in this process
-    from openlineage.client import OpenLineageClient
     from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
+    from openlineage.client.transport.file import FileConfig, FileTransport
     from openlineage.client.uuid import generate_new_uuid
     from openlineage.common.provider.dbt.facets import ParentRunMetadata
     from openlineage.common.provider.dbt.local import DbtLocalArtifactProcessor
 
-    from ingest.airflow.lineage import JOB_NAMESPACE, transport_config
+    from ingest.airflow.lineage import JOB_NAMESPACE, file_transport_config, lineage_dir
+    from ingest.airflow.lineage_transform import rewrite_embedded_addresses
 
     run_results = DBT_PROJECT_DIR / "target" / "run_results.json"
     if not run_results.exists():  # dbt stopped before running anything (e.g. a compilation error)
@@ -60,7 +63,7 @@ def _emit(succeeded: bool) -> int:
     finished = datetime.fromisoformat(results["metadata"]["generated_at"].replace("Z", "+00:00"))
     started = finished - timedelta(seconds=float(results.get("elapsed_time") or 0))
 
-    producer = "https://github.com/OpenLineage/OpenLineage/tree/main/integration/common"
+    producer = f"https://github.com/OpenLineage/OpenLineage/tree/{version('openlineage-integration-common')}/integration/common"
     processor = DbtLocalArtifactProcessor(
         producer=producer,
         job_namespace=JOB_NAMESPACE,
@@ -77,7 +80,6 @@ def _emit(succeeded: bool) -> int:
     )
     node_events = sorted(processor.parse().events(), key=lambda e: (e.eventTime, e.eventType != RunState.START))
 
-    client = OpenLineageClient(config={"transport": transport_config("dbt")})
     events = [
         RunEvent(
             eventType=RunState.START,
@@ -95,6 +97,11 @@ def _emit(succeeded: bool) -> int:
             producer=producer,
         ),
     ]
+    # the file transport itself, not the transform transport the provider uses: that one serialises
+    # every event three more times for its debug log; the same rewrite is applied here directly
+    lineage_dir().mkdir(parents=True, exist_ok=True)
+    transport = FileTransport(FileConfig.from_dict(file_transport_config("dbt")))
     for event in events:
-        client.emit(event)
+        rewrite_embedded_addresses(event)
+        transport.emit(event)
     return len(events)
