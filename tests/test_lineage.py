@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from openlineage.client.event_v2 import Dataset
 
 from ingest import samples as sample
 from ingest.airflow.lineage import (
     EMBEDDED_WAREHOUSE_NAMESPACE,
+    landing_file_dataset,
     lineage_dir,
     openlineage_env,
     transport_config,
@@ -187,3 +189,12 @@ def test_openlineage_settings_go_to_files_under_swdw_home_and_yield_to_the_deplo
     deployed = {"SWDW_HOME": str(tmp_path), "AIRFLOW__OPENLINEAGE__TRANSPORT": '{"type": "http"}'}
     assert "AIRFLOW__OPENLINEAGE__TRANSPORT" not in openlineage_env(deployed)
     assert airflow_env(deployed)["AIRFLOW__OPENLINEAGE__TRANSPORT"] == '{"type": "http"}'
+
+
+def test_a_landing_file_is_named_by_its_path_or_its_bucket_and_key():
+    assert landing_file_dataset("/landing/duji/suggestion/建议#2?.csv") == Dataset(
+        namespace="file", name="/landing/duji/suggestion/建议#2?.csv"
+    )
+    assert landing_file_dataset("s3://city-landing/duji/a.csv") == Dataset(
+        namespace="s3://city-landing", name="duji/a.csv"
+    )

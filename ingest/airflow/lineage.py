@@ -22,11 +22,12 @@ Naming (https://openlineage.io/docs/spec/naming):
   listens on 127.0.0.1 at a port picked when ``$SWDW_HOME/pg`` was created and again whenever that
   port is taken, so ``postgres://127.0.0.1:<port>`` would name the same table differently from one
   start to the next (and identically for every developer's warehouse). Its tables are therefore
-  in the logical namespace ``postgres://swdw-embedded``, and a transform of the transport
-  (ingest.airflow.lineage_transform) rewrites the physical address that Cosmos and the dbt integration derive from
-  the connection into it, for every event whoever emits it.
+  in the logical namespace ``postgres://swdw-embedded``; ingest.airflow.lineage_transform rewrites
+  the physical address that Cosmos and the dbt integration derive from the connection into it,
+  in every event whoever emits it.
 
-This module imports neither Airflow nor the OpenLineage client at import time (DAG files import it).
+This module imports neither Airflow nor the OpenLineage client at import time: airflow_env(), and
+so every `swdw` and `airflow` start through it, imports it.
 """
 
 from __future__ import annotations
@@ -112,9 +113,11 @@ def landing_file_dataset(path: str):
     """The OpenLineage dataset of a landing file (a local path or an fsspec URL)."""
     from openlineage.client.event_v2 import Dataset
 
+    if "://" not in path:  # a local path: never parsed as a URL, a clerk's file name may hold '#' or '?'
+        return Dataset(namespace="file", name=str(Path(path).resolve()))
     url = urlparse(path)
-    if url.scheme in ("", "file"):
-        return Dataset(namespace="file", name=str(Path(url.path or path).resolve()))
+    if url.scheme == "file":
+        return Dataset(namespace="file", name=url.path)
     return Dataset(namespace=f"{url.scheme}://{url.netloc}", name=url.path.lstrip("/"))
 
 
