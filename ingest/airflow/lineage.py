@@ -7,13 +7,15 @@ both name the same table the same way and a lineage server joins their graphs.
 Events are written with OpenLineage's file transport, one JSON file per event, under
 ``$SWDW_HOME/artifacts/lineage/`` (``airflow-<time>.json`` from the provider, ``dbt-<time>.json``
 from a CLI build); nothing is sent over the network. A lineage server reads them later, e.g.
-Marquez: ``for f in $SWDW_HOME/artifacts/lineage/*.json; do curl -sX POST -H 'Content-Type:
-application/json' --data @"$f" http://marquez:5000/api/v1/lineage; done`` (in time order: the
-file names sort by time).
+Marquez: ``for f in $(ls -tr $SWDW_HOME/artifacts/lineage/*.json); do curl -sX POST -H
+'Content-Type: application/json' --data @"$f" http://marquez:5000/api/v1/lineage; done`` (in the
+order they were written).
 
 Naming (https://openlineage.io/docs/spec/naming):
 
-- jobs: namespace ``swdw`` (Airflow: ``<dag_id>.<task_id>``; dbt: ``<project>.<node>``);
+- jobs: namespace ``swdw``; Airflow tasks ``<dag_id>.<task_id>`` (the build DAG's dbt nodes too),
+  a CLI build ``dbt-run-swdw`` with its nodes as the dbt integration names them
+  (``swdw.<schema>.swdw.<model>.build.run``, ``...build.test``);
 - a landing file: namespace ``file``, name its absolute path (an fsspec URL: ``<scheme>://<bucket>``
   and the key);
 - a warehouse table: name ``<database>.<schema>.<table>``; namespace ``postgres://<host>:<port>``
