@@ -65,10 +65,14 @@ def swdw_ingest_submissions():
         """Parse, normalise, validate and load (or quarantine) one submission."""
         from airflow.sdk import get_current_context
 
+        from ingest.airflow.lineage import declare_file_task_inputs, declare_file_task_outputs
         from ingest.airflow.local_runner import process_file_task
 
+        context = get_current_context()
+        declare_file_task_inputs(context["task"], file)  # OpenLineage: the landing file
         outcome = process_file_task(file)
-        get_current_context()["swdw_outcome"] = outcome.get("status")
+        declare_file_task_outputs(context["task"], outcome)  # OpenLineage: raw.<type>, the register
+        context["swdw_outcome"] = outcome.get("status")
         print(
             f"{file['department_code']}/{file['submission_type']}/{file['file_name']}: "
             f"{outcome.get('status')} (submission {outcome.get('submission_id')}, "

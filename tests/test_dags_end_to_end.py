@@ -9,9 +9,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ingest import samples as sample
+from ingest.airflow.lineage import EMBEDDED_WAREHOUSE_NAMESPACE, lineage_dir
 from ingest.airflow.local_runner import airflow_env
 
 from .helpers import REPO, query, webhook_server
+from .lineage_events import downstream, event_files, lineage_graph, read_events
+from .openlineage_schema import schema_errors
 
 
 def test_ingest_then_build_through_airflow(warehouse, tmp_path):
@@ -37,6 +40,7 @@ def test_ingest_then_build_through_airflow(warehouse, tmp_path):
     resend.write_bytes(december.read_bytes().replace(b"\r\n", b"\n") + b"\n")  # other bytes, same rows
     os.utime(resend, (december.stat().st_mtime + 86400,) * 2)
     files = sorted(p for p in landing.rglob("*") if p.is_file())
+    lineage_before = event_files(lineage_dir())
 
     with webhook_server() as (url, received):
         env = airflow_env(
@@ -79,6 +83,20 @@ def test_ingest_then_build_through_airflow(warehouse, tmp_path):
         > 0
     )
     _assert_no_password_in_airflow_output(warehouse, Path(env["SWDW_HOME"]), result.stdout + result.stderr)
+    _assert_lineage_from_landing_files_to_marts(event_files(lineage_dir()) - lineage_before, december)
+
+
+def _assert_lineage_from_landing_files_to_marts(paths, landing_file: Path) -> None:
+    """The run's OpenLineage events (issue 15) are valid, and the build DAG's dbt tasks (Cosmos) continue
+    the graph the file task starts: landing file -> raw.<type> -> ... -> marts.*."""
+    events = read_events(paths)
+    assert not {p.name: errors for p, e in events.items() if (errors := schema_errors(e))}
+    graph = lineage_graph(events.values())
+    table = lambda name: (EMBEDDED_WAREHOUSE_NAMESPACE, f"swdw.{name}")  # noqa: E731
+    assert table("raw.suggestion") in graph[("file", str(landing_file.resolve()))]
+    assert table("marts.mart_petition_conversion") in downstream(graph, table("raw.suggestion"))
+    assert table("marts.mart_coverage") in downstream(graph, table("raw.org_coverage"))
+    assert table("marts.mart_service_counts") in downstream(graph, table("raw.service_activity"))
 
 
 def _assert_no_password_in_airflow_output(warehouse: str, home: Path, output: str) -> None:

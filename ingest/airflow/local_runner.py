@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ingest.airflow.dag_defaults import WAREHOUSE_CONN_ID
+from ingest.airflow.lineage import openlineage_env
 from ingest.config import REPO_ROOT
 from ingest.warehouse.connection import is_transient
 
@@ -89,6 +90,7 @@ def airflow_env(base_env: dict[str, str] | None = None, *, warehouse: bool = Fal
         }
     )
     env.update(OFFLINE_ENV)
+    env.update(openlineage_env(env))  # OpenLineage events to files under $SWDW_HOME/artifacts/lineage
     # DAG files import the package lazily; make sure it is importable whatever the cwd
     pythonpath = [str(REPO_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(pythonpath))

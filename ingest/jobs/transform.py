@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from ingest.config import DBT_PROJECT_DIR
+from ingest.jobs.lineage_dbt import emit_dbt_lineage
 
 
 def dbt_environment() -> None:
@@ -32,6 +33,7 @@ def _invoke(args: list[str]):
 def run_dbt(args: list[str]) -> bool:
     """Run one dbt command in-process; True when it succeeded. A failed build alerts (report_failed_build)."""
     result = _invoke(args)
+    emit_dbt_lineage(args, bool(result.success))  # OpenLineage events of what ran, under $SWDW_HOME/artifacts/lineage
     if not result.success and args and args[0] == "build":
         report_failed_build(failed_nodes(result))
     return bool(result.success)
