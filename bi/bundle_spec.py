@@ -580,7 +580,6 @@ DASHBOARDS = [
                         ["on_time", "late", "missing", "quarantined"],
                         "bar",
                         ",d",
-                        stack=True,
                         x_title="报送月份",
                     ),
                     6,

@@ -79,15 +79,32 @@ def _superset_version(paths: BiPaths) -> str:
     return dist.name if dist else "unknown"
 
 
-def prepare(paths: BiPaths, announce=print) -> dict[str, str]:
-    """Secrets, the warehouse login, metadata schema, the bundle and roles. Returns the env."""
-    from ingest.warehouse.connection import bootstrap, warehouse_dsn
+def init_metadata(paths: BiPaths, announce=print) -> None:
+    """Secrets and Superset's own metadata (db upgrade + init, once per Superset version).
 
+    Touches no warehouse, so it may run while the warehouse is being loaded (the tests do).
+    """
     if not (paths.venv_bin / "superset").exists():
         raise BiUnavailable(f"Superset's environment is missing: run `make bi-install` ({paths.venv_bin})")
     paths.home.mkdir(parents=True, exist_ok=True)
     os.chmod(paths.home, 0o700)
     read_or_create(paths.secret_key, "SUPERSET_SECRET_KEY", nbytes=42)
+    version = _superset_version(paths)
+    marker = paths.initialised_marker
+    if marker.exists() and marker.read_text() == version:
+        return
+    announce("Superset: creating its metadata (db upgrade, init; once per version)…")
+    env = superset_env(paths)
+    _superset(paths, env, "db", "upgrade")
+    _superset(paths, env, "init")
+    marker.write_text(version)
+
+
+def prepare(paths: BiPaths, announce=print) -> dict[str, str]:
+    """Metadata, the warehouse login, the bundle, roles and users. Returns the server's env."""
+    from ingest.warehouse.connection import bootstrap, warehouse_dsn
+
+    init_metadata(paths, announce)
     admin_password, admin_new = read_or_create(paths.admin_password, "SWDW_BI_ADMIN_PASSWORD")
     if admin_new:
         announce(
@@ -108,15 +125,10 @@ def prepare(paths: BiPaths, announce=print) -> dict[str, str]:
         SWDW_BI_ADMIN_PASSWORD=admin_password,
         SWDW_BI_VIEWER_PASSWORD=viewer_password,
     )
-    version = _superset_version(paths)
-    marker = paths.initialised_marker
-    if not marker.exists() or marker.read_text() != version:
-        announce("Superset: creating its metadata (db upgrade, init; once per version)…")
-        _superset(paths, env, "db", "upgrade")
-        _superset(paths, env, "init")
-        marker.write_text(version)
     # every start: the committed bundle (overwrite), the warehouse URI of today, roles, users
     with paths.log_file.open("a") as log:
+        log.write("\n==> bi/provision.py\n")
+        log.flush()
         result = subprocess.run(
             [str(paths.venv_bin / "python"), str(paths.assets.parent / "provision.py")],
             env=env,
