@@ -75,7 +75,6 @@ def ensure_viewer_role(sm, dataset_perms: list[str]) -> None:
 
 
 def main() -> None:
-    from flask import g
     from superset.app import create_app
 
     app = create_app()
@@ -86,10 +85,11 @@ def main() -> None:
 
         ensure_user(security_manager, "admin", os.environ["SWDW_BI_ADMIN_PASSWORD"], ["Admin"], "admin")
         db.session.commit()
-        g.user = security_manager.find_user(username="admin")
+        from superset.utils.core import override_user
 
         contents, passwords = bundle_contents(Path(os.environ["SWDW_BI_ASSETS"]), os.environ["SWDW_BI_WAREHOUSE_URI"])
-        ImportDashboardsCommand(contents, passwords=passwords, overwrite=True).run()
+        with override_user(security_manager.find_user(username="admin")):  # owner of what is imported
+            ImportDashboardsCommand(contents, passwords=passwords, overwrite=True).run()
         db.session.commit()
 
         import yaml
