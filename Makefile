@@ -36,7 +36,7 @@ $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
 BI_VENV := bi/.venv
 bi-install: $(BI_VENV)/.synced
 $(BI_VENV)/.synced: bi/uv.lock bi/pyproject.toml | $(UV)
-	cd bi && $(abspath $(UV)) sync --frozen --python 3.11
+	$(UV) --directory bi sync --frozen --python 3.11
 	touch $@
 
 # the dashboards on 127.0.0.1:8088 (SWDW_BI_PORT): `swdw bi up` returns once Superset answers
