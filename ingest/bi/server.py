@@ -56,9 +56,18 @@ def _pid(paths: BiPaths) -> int | None:
     return pid
 
 
+def _recorded_port(paths: BiPaths) -> int | None:
+    try:
+        return int(paths.port_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
 def status(port: int | None = None) -> BiStatus:
-    port = port or bi_port()
-    pid = _pid(bi_paths())
+    """The server `up` started: its pid and, unless given, the port `up` recorded."""
+    paths = bi_paths()
+    port = port or _recorded_port(paths) or bi_port()
+    pid = _pid(paths)
     return BiStatus(running=pid is not None, pid=pid, url=_url(port), answering=pid is not None and _answers(port))
 
 
@@ -188,6 +197,7 @@ def up(port: int | None = None, announce=print) -> BiStatus:
             start_new_session=True,  # its own process group: `down` stops it and its workers
         )
     paths.pid_file.write_text(str(process.pid))
+    paths.port_file.write_text(str(port))
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:

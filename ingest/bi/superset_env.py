@@ -47,6 +47,10 @@ class BiPaths:
         return self.home / "superset.pid"
 
     @property
+    def port_file(self) -> Path:
+        return self.home / "superset.port"
+
+    @property
     def log_file(self) -> Path:
         return self.home / "superset.log"
 
