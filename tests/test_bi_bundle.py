@@ -84,6 +84,19 @@ def test_database_entry_carries_a_placeholder_not_a_password():
         assert "password:" not in text.lower(), path
 
 
+def test_import_replaces_the_placeholder_and_passes_the_password_apart():
+    spec = importlib.util.spec_from_file_location("provision", REPO / "bi" / "provision.py")
+    provision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(provision)
+    contents, passwords = provision.bundle_contents(
+        ASSETS, "postgresql+psycopg2://swdw_bi_reader:s%40cret@127.0.0.1:5544/swdw"
+    )
+    database = yaml.safe_load(contents["databases/swdw.yaml"])
+    assert database["sqlalchemy_uri"] == "postgresql+psycopg2://swdw_bi_reader:XXXXXXXXXX@127.0.0.1:5544/swdw"
+    assert passwords == {"databases/swdw.yaml": "s@cret"}
+    assert not any("s@cret" in text or "s%40cret" in text for text in contents.values())
+
+
 def test_every_exposure_has_a_dashboard_and_every_dashboard_an_exposure():
     exposures = yaml.safe_load(EXPOSURES.read_text())["exposures"]
     dashboards = {d["slug"]: d for d in _load("dashboards").values()}

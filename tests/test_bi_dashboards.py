@@ -170,6 +170,7 @@ def test_viewer_sees_every_dashboard_rendered_with_the_headline_figures(superset
                 print(f"{slug}: {rendered.charts} charts rendered in {rendered.seconds:.1f}s")
                 assert rendered.charts == charts, slug
                 assert rendered.errors == [], f"{slug}: {rendered.errors}"
+                assert "看板" in rendered.text, "the UI is not in Chinese (BABEL_DEFAULT_LOCALE zh)"
                 for figure in HEADLINES[slug]:
                     assert figure in rendered.text, f"{slug}: {figure} not on screen"
                 assert superset["reader"] not in page.content()
