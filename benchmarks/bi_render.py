@@ -11,7 +11,7 @@ it started it. Per dashboard, as the viewer in headless Chromium:
   warm  the same dashboard again in the same context: results from Superset's cache, assets
         from the browser's
 
-Asserts nothing; the last line is machine-readable:
+Screenshots: $SWDW_HOME/artifacts/bi/<slug>.png. Asserts nothing; the last line is machine-readable:
 
     bi_render: <slug>=<cold>/<warm>s …  (median of --rounds)
 """
@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingest.bi import browser, server
 from ingest.bi.superset_env import BI_PROJECT, bi_paths, bi_port
+from ingest.config import settings
 
 
 def dashboards() -> dict[str, int]:
@@ -59,6 +60,7 @@ def main() -> None:
         server.up(port)
     base = server.status(port).url
     viewer_password = paths.viewer_password.read_text().strip()
+    shots = settings().artifacts_dir / "bi"
     times: dict[str, dict[str, list[float]]] = {slug: {"cold": [], "warm": []} for slug in dashboards()}
 
     from playwright.sync_api import sync_playwright
@@ -73,7 +75,9 @@ def main() -> None:
                     page = context.new_page()
                     browser.login(page, base, "viewer", viewer_password)
                     for kind in ("cold", "warm"):
-                        rendered = browser.open_dashboard(page, base, slug, charts)
+                        # the warm render is also kept as a picture of what the viewer saw
+                        shot = shots / f"{slug}.png" if kind == "warm" else None
+                        rendered = browser.open_dashboard(page, base, slug, charts, shot)
                         if rendered.errors:
                             print(f"{slug} {kind}: chart errors {rendered.errors}")
                         times[slug][kind].append(rendered.seconds)
