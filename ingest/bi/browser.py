@@ -39,12 +39,23 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
-def login(page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/login/", wait_until="domcontentloaded")
-    page.fill("input[name='username'], #username", username)
-    page.fill("input[name='password'], #password", password)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+def login(page, base_url: str, username: str, password: str, attempts: int = 3) -> None:
+    """Log in through the form and make sure the session holds.
+
+    Superset keeps the session in a cookie; a request the login page fired while still
+    anonymous can answer after the login and overwrite the fresh cookie with an anonymous one.
+    So wait until the page is idle before and after submitting, then ask /api/v1/me/.
+    """
+    for _ in range(attempts):
+        page.goto(f"{base_url}/login/", wait_until="networkidle")
+        page.fill("input[name='username'], #username", username)
+        page.fill("input[name='password'], #password", password)
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        if page.request.get(f"{base_url}/api/v1/me/").status == 200:
+            return
+    raise RuntimeError(f"could not log in as {username} at {base_url}")
 
 
 def _pending(page) -> int:
@@ -67,12 +78,17 @@ def open_dashboard(
     page.goto(f"{base_url}/superset/dashboard/{slug}/", wait_until="domcontentloaded")
     deadline = started + timeout
     while True:
+        if "/login" in page.url:
+            raise PermissionError(f"{slug}: sent to the login page ({page.url}): the session was lost")
         holders = page.locator(CHART_SELECTOR).count()
         pending = _pending(page)
         if holders >= expected_charts and pending == 0:
             break
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{slug}: {pending} of {holders} charts still rendering after {timeout}s")
+            shown = " ".join(page.locator("body").inner_text().split())[:400]
+            raise TimeoutError(
+                f"{slug}: {pending} of {holders} charts still rendering after {timeout}s at {page.url}; on screen: {shown}"
+            )
         time.sleep(0.1)
     seconds = time.monotonic() - started
     errors = [text.strip() for text in page.locator(ERROR_SELECTOR).all_inner_texts()]
