@@ -520,19 +520,22 @@ DASHBOARDS = [
                 (
                     "征集与转化（按月）",
                     timeseries("mart_petition_conversion", ["received", "converted"], "bar", ",d", x_title="收到月份"),
-                    6,
+                    4,
+                    55,
+                ),
+                # a rate and a number of days on one axis would flatten the rate: two charts
+                (
+                    "转化率（按月）",
+                    timeseries("mart_petition_conversion", ["conversion_rate"], "line", ".0%", x_title="收到月份"),
+                    4,
                     55,
                 ),
                 (
-                    "转化率与办结天数（按月）",
+                    "办结天数中位数（按月）",
                     timeseries(
-                        "mart_petition_conversion",
-                        ["conversion_rate", "median_days_weighted"],
-                        "line",
-                        ".3~g",
-                        x_title="收到月份",
+                        "mart_petition_conversion", ["median_days_weighted"], "line", ",.1f", x_title="收到月份"
                     ),
-                    6,
+                    4,
                     55,
                 ),
             ],
