@@ -16,7 +16,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print 2>/dev/null)
 
-.PHONY: install demo test lint fuzz fuzz-marts bench clean stop
+.PHONY: install demo test lint fuzz fuzz-marts bench clean stop bi bi-install bi-down bi-status bench-bi
 install: $(VENV)/.synced $(MANIFEST)
 
 $(TOOLS)/bin/uv:
@@ -32,6 +32,25 @@ $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
 	$(VENV)/bin/python -m ingest.jobs.transform parse
 	touch $@
 
+# Apache Superset lives in its own locked environment (its pins conflict with Airflow's)
+BI_VENV := bi/.venv
+bi-install: $(BI_VENV)/.synced
+$(BI_VENV)/.synced: bi/uv.lock bi/pyproject.toml | $(UV)
+	$(UV) --directory bi sync --frozen --python 3.11
+	touch $@
+
+# the dashboards on 127.0.0.1:8088 (SWDW_BI_PORT): `swdw bi up` returns once Superset answers
+bi: install bi-install
+	$(VENV)/bin/swdw bi up
+bi-down:
+	-$(VENV)/bin/swdw bi down
+bi-status:
+	$(VENV)/bin/swdw bi status
+
+# time until every chart of each dashboard rendered, cold and warm (asserts nothing)
+bench-bi: install bi-install
+	$(VENV)/bin/python benchmarks/bi_render.py
+
 demo: install
 	$(VENV)/bin/swdw sample --out $(SWDW_LANDING_DIR)
 	$(VENV)/bin/python -m ingest.airflow.local_runner --quiet swdw_ingest_submissions swdw_build_marts
@@ -44,7 +63,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
 
-test: install lint
+test: install bi-install lint
 	$(VENV)/bin/python -m pytest -q --durations=10 tests
 
 # the performance harness (asserts nothing): make bench [ROWS=20000] for a quick look
@@ -75,6 +94,7 @@ fuzz-marts: install
 		tests/test_marts_oracle.py -k test_generated_sequences_match_the_oracle
 
 stop:
+	-$(VENV)/bin/swdw bi down
 	-$(VENV)/bin/swdw stop
 
 clean: stop

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # First start of the postgres container only (docker-entrypoint-initdb.d): the Airflow
-# metadata database, the warehouse and Metabase's application database, each with its own
-# owner; the BI login that Metabase uses. Passwords come from the environment, never the repo.
+# metadata database, the warehouse and Superset's metadata database, each with its own
+# owner; the BI login that Superset uses. Passwords come from the environment, never the repo.
 # Warehouse schemas, group roles and grants are created by `ingest.warehouse.connection.bootstrap()`
 # (airflow-init runs it), so the owner swdw may create roles; swdw_bi is created here as a
 # LOGIN role and bootstrap leaves it as it is.
@@ -11,7 +11,7 @@ psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
   -v airflow_pw="$AIRFLOW_DB_PASSWORD" \
   -v swdw_pw="$SWDW_DB_PASSWORD" \
   -v bi_pw="$SWDW_BI_PASSWORD" \
-  -v metabase_pw="$METABASE_DB_PASSWORD" <<'SQL'
+  -v superset_pw="$SUPERSET_DB_PASSWORD" <<'SQL'
 create role airflow login password :'airflow_pw';
 create database airflow owner airflow;
 
@@ -27,6 +27,6 @@ alter role swdw_bi set search_path = marts;
 alter role swdw_bi set default_transaction_read_only = on;
 grant connect on database swdw to swdw_bi;
 
-create role metabase login password :'metabase_pw';
-create database metabase owner metabase;
+create role superset login password :'superset_pw';
+create database superset owner superset;
 SQL

@@ -126,6 +126,27 @@ def _cmd_explain(args) -> int:
     return EXIT_OK
 
 
+def _cmd_bi(args) -> int:
+    from ingest.bi import server
+
+    if args.bi_command == "up":
+        server.up(args.port)
+        return 0
+    if args.bi_command == "down":
+        print("Superset stopped" if server.down() else "Superset was not running")
+        return 0
+    state = server.status(args.port)
+    print(
+        f"Superset: {'running' if state.running else 'stopped'}"
+        + (
+            f" (pid {state.pid}) at {state.url}, {'answering' if state.answering else 'not answering'}"
+            if state.running
+            else ""
+        )
+    )
+    return 0 if state.answering else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="swdw",
@@ -180,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("mart", help="coverage, service_counts, petition_conversion or submission_quality")
     explain.add_argument("key", nargs="*", help="the mart row's grain values in grain order")
     explain.set_defaults(func=_cmd_explain)
+    bi = sub.add_parser("bi", help="Apache Superset with the committed dashboards on 127.0.0.1:8088")
+    bi.add_argument("bi_command", choices=["up", "down", "status"])
+    bi.add_argument("--port", type=int, default=None, help="default $SWDW_BI_PORT or 8088")
+    bi.set_defaults(func=_cmd_bi)
     sub.add_parser("dsn", help="print the warehouse URI").set_defaults(func=_cmd_dsn)
     sub.add_parser("stop", help="stop the embedded PostgreSQL server").set_defaults(func=_cmd_stop)
     return parser

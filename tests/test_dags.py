@@ -307,7 +307,7 @@ def test_docker_compose_shape():
         "airflow-dag-processor",
         "airflow-triggerer",
         "airflow-worker",
-        "metabase",
+        "superset",
     }
     assert expected <= set(services)
     for name in expected - {"airflow-init"}:

@@ -90,9 +90,9 @@ def test_marts_grant_to_bi_and_auditor_only_in_marts(manifest):
 
 def test_exposures_cover_the_four_dashboards(manifest):
     exposures = {e["label"]: e for e in manifest["exposures"].values()}
-    assert set(exposures) == {"两个覆盖 dashboard", "服务活动 dashboard", "人民建议 dashboard", "报送质量 dashboard"}
+    assert set(exposures) == {"两个覆盖", "志愿服务", "人民建议征集与转化", "报送质量"}
     for exposure in exposures.values():
-        assert exposure["owner"]["name"] and exposure["url"].startswith("http://localhost")
+        assert exposure["owner"]["name"] and exposure["url"].startswith("http://127.0.0.1:8088/superset/dashboard/")
         assert any(node.split(".")[-1].startswith("mart_") for node in exposure["depends_on"]["nodes"])
 
 

@@ -1,0 +1,823 @@
+"""The four dashboards as data: `bi/.venv/bin/python bi/bundle_spec.py` rewrites bi/assets/.
+
+bi/assets/ is what Superset imports (its export-bundle format: metadata, database, datasets,
+charts, dashboards as YAML) and what is reviewed; this file is how it is written, so that a
+chart is a few lines here instead of a hundred there. Edit here, regenerate, commit both.
+
+Every uuid is derived from a name (uuid5), so regenerating never changes one: dashboard URLs,
+exposures and anything a user bookmarked stay put. Rates are ratios of sums (DESIGN §7),
+defined once as dataset metrics, never averaged across rows.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from pathlib import Path
+
+import yaml
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+NAMESPACE = uuid.UUID("8f0c1d2e-5a3b-4c6d-9e7f-14a0b1c2d3e4")  # swdw BI, fixed forever
+VERSION = "1.0.0"
+# Replaced at import by the real URI of the BI login (ingest/bi/provision.py); the password is
+# never in the repository nor shown to viewers.
+DATABASE_URI_PLACEHOLDER = "postgresql+psycopg2://swdw_bi_reader:XXXXXXXXXX@warehouse:5432/swdw"
+DATABASE_NAME = "swdw 数据仓库（marts）"
+
+
+def stable_uuid(kind: str, name: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{kind}:{name}"))
+
+
+DATABASE_UUID = stable_uuid("database", "swdw")
+
+# --- datasets: the marts, with Chinese column names and the rates as ratio-of-sums metrics -----
+
+# the newest month in the mart: a dataset-defined column (not an ad-hoc subquery, which Superset
+# refuses from chart requests) so "latest month" charts need no hard-coded date
+LATEST = "{col} = (select max({col}) from marts.{table})"
+
+DATASETS = {
+    "mart_coverage": {
+        "description": "两个覆盖：非公企业和社会组织的党组织、群团组织覆盖（月 × 区 × 组织类型）",
+        "dttm": "period_month",
+        "columns": {
+            "period_month": ("DATE", "月份"),
+            "district_code": ("TEXT", "区县代码"),
+            "district_name": ("TEXT", "区县"),
+            "org_type": ("TEXT", "组织类型代码"),
+            "org_type_label": ("TEXT", "组织类型"),
+            "orgs_total": ("BIGINT", "组织数"),
+            "orgs_with_party_org": ("BIGINT", "已建党组织"),
+            "orgs_single": ("BIGINT", "单独组建"),
+            "orgs_joint": ("BIGINT", "联合组建"),
+            "orgs_industry": ("BIGINT", "行业组建"),
+            "orgs_regional": ("BIGINT", "区域组建"),
+            "party_org_coverage_rate": ("NUMERIC", "党组织覆盖率（行）"),
+            "orgs_with_union": ("BIGINT", "已建工会"),
+            "orgs_with_youth_league": ("BIGINT", "已建团组织"),
+            "orgs_with_womens_federation": ("BIGINT", "已建妇联组织"),
+            "union_coverage_rate": ("NUMERIC", "工会覆盖率（行）"),
+            "youth_league_coverage_rate": ("NUMERIC", "团组织覆盖率（行）"),
+            "womens_federation_coverage_rate": ("NUMERIC", "妇联覆盖率（行）"),
+            "mass_org_avg_coverage_rate": ("NUMERIC", "群团平均覆盖率（行）"),
+            "orgs_should_form_party_org": ("BIGINT", "应建未建"),
+            "orgs_with_instructor": ("BIGINT", "已派党建指导员"),
+            "party_members": ("BIGINT", "党员数"),
+            "new_party_orgs": ("BIGINT", "新建党组织"),
+        },
+        "computed": {
+            "is_latest_month": ("BOOLEAN", "最新月份", LATEST.format(col="period_month", table="mart_coverage"))
+        },
+        "metrics": {
+            "orgs_total": ("sum(orgs_total)", "组织数", ",d"),
+            "party_org_coverage": (
+                "1.0 * sum(orgs_with_party_org) / nullif(sum(orgs_total), 0)",
+                "党组织覆盖率",
+                ".2%",
+            ),
+            "mass_org_coverage": (
+                "1.0 * (sum(orgs_with_union) + sum(orgs_with_youth_league) + sum(orgs_with_womens_federation))"
+                " / nullif(3 * sum(orgs_total), 0)",
+                "群团组织平均覆盖率",
+                ".2%",
+            ),
+            "union_coverage": ("1.0 * sum(orgs_with_union) / nullif(sum(orgs_total), 0)", "工会覆盖率", ".2%"),
+            "youth_league_coverage": (
+                "1.0 * sum(orgs_with_youth_league) / nullif(sum(orgs_total), 0)",
+                "团组织覆盖率",
+                ".2%",
+            ),
+            "womens_federation_coverage": (
+                "1.0 * sum(orgs_with_womens_federation) / nullif(sum(orgs_total), 0)",
+                "妇联组织覆盖率",
+                ".2%",
+            ),
+            "new_party_orgs": ("sum(new_party_orgs)", "新建党组织", ",d"),
+            "should_form": ("sum(orgs_should_form_party_org)", "应建未建", ",d"),
+            "instructors": ("sum(orgs_with_instructor)", "党建指导员覆盖组织", ",d"),
+        },
+    },
+    "mart_service_counts": {
+        "description": "志愿服务：活动、参与人次、志愿者与服务时长（月 × 区 × 类别 × 服务对象）",
+        "dttm": "activity_month",
+        "columns": {
+            "activity_month": ("DATE", "月份"),
+            "district_code": ("TEXT", "区县代码"),
+            "district_name": ("TEXT", "区县"),
+            "category": ("TEXT", "类别代码"),
+            "category_label": ("TEXT", "服务类别"),
+            "target_group": ("TEXT", "服务对象代码"),
+            "target_group_label": ("TEXT", "服务对象"),
+            "activities": ("BIGINT", "活动场次"),
+            "participants": ("BIGINT", "参与人次"),
+            "approximate_records": ("BIGINT", "估算人次记录"),
+            "volunteers": ("BIGINT", "志愿者人数"),
+            "service_hours": ("NUMERIC", "服务时长（小时）"),
+        },
+        "computed": {},
+        "metrics": {
+            "activities": ("sum(activities)", "活动场次", ",d"),
+            "participants": ("sum(participants)", "参与人次", ",d"),
+            "volunteers": ("sum(volunteers)", "志愿者人数", ",d"),
+            "service_hours": ("sum(service_hours)", "服务时长（小时）", ",.1f"),
+            "approximate_records": ("sum(approximate_records)", "估算人次记录", ",d"),
+        },
+    },
+    "mart_petition_conversion": {
+        "description": "人民建议征集与转化（月 × 区 × 渠道；状态取每条建议的最新版本）",
+        "dttm": "received_month",
+        "columns": {
+            "received_month": ("DATE", "收到月份"),
+            "district_code": ("TEXT", "区县代码"),
+            "district_name": ("TEXT", "区县"),
+            "channel": ("TEXT", "渠道代码"),
+            "channel_label": ("TEXT", "征集渠道"),
+            "suggestions_received": ("BIGINT", "征集建议"),
+            "suggestions_concluded": ("BIGINT", "已办结"),
+            "suggestions_adopted": ("BIGINT", "已采纳"),
+            "suggestions_converted": ("BIGINT", "建议转化"),
+            "suggestions_converted_to_policy": ("BIGINT", "转化为政策"),
+            "suggestions_rejected": ("BIGINT", "未采纳"),
+            "conversion_rate": ("NUMERIC", "转化率"),
+            "median_days_to_conclusion": ("NUMERIC", "办结天数中位数"),
+            "p90_days_to_conclusion": ("NUMERIC", "办结天数90分位"),
+        },
+        "computed": {},
+        "metrics": {
+            "received": ("sum(suggestions_received)", "征集建议", ",d"),
+            "converted": ("sum(suggestions_converted)", "建议转化", ",d"),
+            "concluded": ("sum(suggestions_concluded)", "已办结", ",d"),
+            "converted_to_policy": ("sum(suggestions_converted_to_policy)", "转化为政策", ",d"),
+            "conversion_rate": (
+                "1.0 * sum(suggestions_converted) / nullif(sum(suggestions_received), 0)",
+                "转化率",
+                ".2%",
+            ),
+            # a median is not additive: at the mart's grain it is exact, above it this is the
+            # conclusion-weighted mean of the cells' medians, labelled as such
+            "median_days_weighted": (
+                "sum(median_days_to_conclusion * suggestions_concluded) / nullif(sum(suggestions_concluded), 0)",
+                "办结天数中位数（加权）",
+                ",.1f",
+            ),
+        },
+    },
+    "mart_submission_quality": {
+        "description": "报送质量：各部门每月应报、实报、按时、逾期、缺报、退回、错误与最新状态",
+        "dttm": "period_month",
+        "columns": {
+            "period_month": ("DATE", "报送月份"),
+            "department_code": ("TEXT", "部门代码"),
+            "department_name": ("TEXT", "部门"),
+            "submission_type": ("TEXT", "报表类型代码"),
+            "submission_type_label": ("TEXT", "报表类型"),
+            "due_date": ("DATE", "截止日期"),
+            "submissions_expected": ("BIGINT", "应报"),
+            "submissions_received": ("BIGINT", "实报"),
+            "submissions_on_time": ("BIGINT", "按时"),
+            "submissions_accepted": ("BIGINT", "已入库"),
+            "submissions_quarantined": ("BIGINT", "退回（隔离）"),
+            "submissions_missing": ("BIGINT", "缺报"),
+            "resubmissions": ("BIGINT", "重报"),
+            "first_received_at": ("TIMESTAMP WITH TIME ZONE", "首次收到"),
+            "last_received_at": ("TIMESTAMP WITH TIME ZONE", "最近收到"),
+            "days_late": ("INTEGER", "逾期天数"),
+            "rows_received": ("BIGINT", "数据行数"),
+            "errors": ("BIGINT", "错误"),
+            "warnings": ("BIGINT", "警告"),
+            "latest_submission_id": ("BIGINT", "最新报送编号"),
+            "latest_status": ("TEXT", "最新状态代码"),
+            "latest_status_label": ("TEXT", "最新状态"),
+        },
+        "computed": {
+            "is_latest_month": (
+                "BOOLEAN",
+                "最新月份",
+                LATEST.format(col="period_month", table="mart_submission_quality"),
+            )
+        },
+        "metrics": {
+            "expected": ("sum(submissions_expected)", "应报", ",d"),
+            "received": ("sum(submissions_received)", "实报", ",d"),
+            "on_time": ("sum(submissions_on_time)", "按时", ",d"),
+            "late": ("sum(case when days_late > 0 then 1 else 0 end)", "逾期", ",d"),
+            "missing": ("sum(submissions_missing)", "缺报", ",d"),
+            "quarantined": ("sum(submissions_quarantined)", "退回（隔离）", ",d"),
+            "errors": ("sum(errors)", "错误", ",d"),
+            "warnings": ("sum(warnings)", "警告", ",d"),
+        },
+    },
+}
+
+# --- charts --------------------------------------------------------------------------------
+
+
+def _common(dataset: str, viz_type: str) -> dict:
+    return {
+        "datasource": f"{dataset}__table",  # rewritten to the real id at import
+        "viz_type": viz_type,
+        "adhoc_filters": [],
+        "extra_form_data": {},
+        "row_limit": 10000,
+        "color_scheme": "supersetColors",
+    }
+
+
+def _latest_month_filter() -> dict:
+    return {
+        "clause": "WHERE",
+        "expressionType": "SIMPLE",
+        "subject": "is_latest_month",
+        "operator": "IS TRUE",
+        "comparator": None,
+    }
+
+
+def big_number(dataset: str, metric: str, grain: str, fmt: str, subheader: str) -> dict:
+    """The last period's value with its trend: the headline figure of the newest month or year."""
+    return {
+        **_common(dataset, "big_number"),
+        "metric": metric,
+        "x_axis": DATASETS[dataset]["dttm"],
+        "time_grain_sqla": grain,
+        "show_trend_line": True,
+        "start_y_axis_at_zero": True,
+        "y_axis_format": fmt,
+        "time_format": "%Y-%m" if grain == "P1M" else "%Y",
+        "subheader": subheader,
+        "header_font_size": 0.4,
+        "subheader_font_size": 0.15,
+    }
+
+
+def timeseries(dataset: str, metrics: list[str], kind: str, fmt: str, groupby=(), stack=False, x_title="") -> dict:
+    return {
+        **_common(dataset, f"echarts_timeseries_{kind}"),
+        "metrics": metrics,
+        "groupby": list(groupby),
+        "x_axis": DATASETS[dataset]["dttm"],
+        "time_grain_sqla": "P1M",
+        "x_axis_time_format": "%Y-%m",
+        "y_axis_format": fmt,
+        "stack": "Stack" if stack else None,
+        "show_legend": True,
+        "legendOrientation": "top",
+        "rich_tooltip": True,
+        "x_axis_title": x_title,
+        "x_axis_title_margin": 15,
+        "markerEnabled": kind == "line",
+    }
+
+
+def category_bar(dataset: str, x_axis: str, metrics: list[str], fmt: str, groupby=(), latest=False) -> dict:
+    """Bars over a label column (district, department, target group) rather than over time."""
+    params = {
+        **_common(dataset, "echarts_timeseries_bar"),
+        "x_axis": x_axis,
+        "metrics": metrics,
+        "groupby": list(groupby),
+        "y_axis_format": fmt,
+        "x_axis_sort_asc": True,
+        "show_legend": True,
+        "legendOrientation": "top",
+        "rich_tooltip": True,
+        "orientation": "vertical",
+        "x_axis_title": DATASETS[dataset]["columns"][x_axis][1],
+        "x_axis_title_margin": 30,
+        "xAxisLabelRotation": 45,
+    }
+    if latest:
+        params["adhoc_filters"] = [_latest_month_filter()]
+    return params
+
+
+def pie(dataset: str, groupby: str, metric: str) -> dict:
+    return {
+        **_common(dataset, "pie"),
+        "groupby": [groupby],
+        "metric": metric,
+        "show_labels": True,
+        "label_type": "key_percent",
+        "number_format": ",d",
+        "show_legend": True,
+        "legendOrientation": "right",
+    }
+
+
+def summary_table(dataset: str, groupby: list[str], metrics: list[str], latest=False) -> dict:
+    params = {
+        **_common(dataset, "table"),
+        "query_mode": "aggregate",
+        "groupby": groupby,
+        "metrics": metrics,
+        "all_columns": [],
+        "percent_metrics": [],
+        "order_desc": True,
+        "table_timestamp_format": "%Y-%m",
+        "show_cell_bars": True,
+        "server_page_length": 50,
+    }
+    if latest:
+        params["adhoc_filters"] = [_latest_month_filter()]
+    return params
+
+
+def detail_table(dataset: str, columns: list[str], order_by: list[tuple[str, bool]], latest=False) -> dict:
+    """Rows at the mart's own grain (exact medians, per-department status)."""
+    params = {
+        **_common(dataset, "table"),
+        "query_mode": "raw",
+        "all_columns": columns,
+        "groupby": [],
+        "metrics": [],
+        "order_by_cols": [json.dumps([column, ascending]) for column, ascending in order_by],
+        "table_timestamp_format": "%Y-%m",
+        "server_page_length": 50,
+        "row_limit": 1000,
+    }
+    if latest:
+        params["adhoc_filters"] = [_latest_month_filter()]
+    return params
+
+
+# (slug, title, exposure name, [(chart name, params, width, height)…] in rows)
+DASHBOARDS = [
+    (
+        "two-coverages",
+        "两个覆盖",
+        "dashboard_two_coverages",
+        [
+            [
+                (
+                    "党组织覆盖率（最新月份）",
+                    big_number("mart_coverage", "party_org_coverage", "P1M", ".2%", "已建党组织 ÷ 组织总数"),
+                    4,
+                    40,
+                ),
+                (
+                    "群团组织平均覆盖率（最新月份）",
+                    big_number("mart_coverage", "mass_org_coverage", "P1M", ".2%", "工会、团组织、妇联覆盖率之平均"),
+                    4,
+                    40,
+                ),
+                (
+                    "组织总数（最新月份）",
+                    big_number("mart_coverage", "orgs_total", "P1M", ",d", "纳入统计的非公企业和社会组织"),
+                    4,
+                    40,
+                ),
+            ],
+            [
+                (
+                    "覆盖率月度趋势",
+                    timeseries(
+                        "mart_coverage",
+                        [
+                            "party_org_coverage",
+                            "mass_org_coverage",
+                            "union_coverage",
+                            "youth_league_coverage",
+                            "womens_federation_coverage",
+                        ],
+                        "line",
+                        ".1%",
+                        x_title="月份",
+                    ),
+                    6,
+                    55,
+                ),
+                (
+                    "新建党组织（按月）",
+                    timeseries(
+                        "mart_coverage",
+                        ["new_party_orgs"],
+                        "bar",
+                        ",d",
+                        groupby=["org_type_label"],
+                        stack=True,
+                        x_title="月份",
+                    ),
+                    6,
+                    55,
+                ),
+            ],
+            [
+                (
+                    "各区党组织覆盖率（最新月份，按组织类型）",
+                    category_bar(
+                        "mart_coverage",
+                        "district_name",
+                        ["party_org_coverage"],
+                        ".0%",
+                        groupby=["org_type_label"],
+                        latest=True,
+                    ),
+                    6,
+                    60,
+                ),
+                (
+                    "应建未建与党建指导员（最新月份）",
+                    category_bar("mart_coverage", "district_name", ["should_form", "instructors"], ",d", latest=True),
+                    6,
+                    60,
+                ),
+            ],
+            [
+                (
+                    "各区、各类组织覆盖明细（最新月份）",
+                    summary_table(
+                        "mart_coverage",
+                        ["district_name", "org_type_label"],
+                        [
+                            "orgs_total",
+                            "party_org_coverage",
+                            "mass_org_coverage",
+                            "new_party_orgs",
+                            "should_form",
+                            "instructors",
+                        ],
+                        latest=True,
+                    ),
+                    12,
+                    70,
+                ),
+            ],
+        ],
+    ),
+    (
+        "volunteer-services",
+        "志愿服务",
+        "dashboard_service_activities",
+        [
+            [
+                (
+                    "活动场次与参与人次（按月）",
+                    timeseries("mart_service_counts", ["activities", "participants"], "bar", ",d", x_title="月份"),
+                    6,
+                    55,
+                ),
+                (
+                    "志愿者人数与服务时长（按月）",
+                    timeseries("mart_service_counts", ["volunteers", "service_hours"], "line", ",d", x_title="月份"),
+                    6,
+                    55,
+                ),
+            ],
+            [
+                ("服务类别（活动场次）", pie("mart_service_counts", "category_label", "activities"), 4, 60),
+                (
+                    "服务对象（参与人次，按类别）",
+                    category_bar(
+                        "mart_service_counts", "target_group_label", ["participants"], ",d", groupby=["category_label"]
+                    ),
+                    8,
+                    60,
+                ),
+            ],
+            [
+                (
+                    "类别 × 服务对象明细",
+                    summary_table(
+                        "mart_service_counts",
+                        ["category_label", "target_group_label"],
+                        ["activities", "participants", "volunteers", "service_hours", "approximate_records"],
+                    ),
+                    12,
+                    70,
+                ),
+            ],
+        ],
+    ),
+    (
+        "peoples-suggestions",
+        "人民建议征集与转化",
+        "dashboard_peoples_suggestions",
+        [
+            [
+                (
+                    "征集建议（本年度）",
+                    big_number("mart_petition_conversion", "received", "P1Y", ",d", "条人民建议"),
+                    4,
+                    40,
+                ),
+                (
+                    "建议转化（本年度）",
+                    big_number("mart_petition_conversion", "converted", "P1Y", ",d", "采纳、部分采纳与转化为政策"),
+                    4,
+                    40,
+                ),
+                (
+                    "转化率（本年度）",
+                    big_number("mart_petition_conversion", "conversion_rate", "P1Y", ".2%", "建议转化 ÷ 征集建议"),
+                    4,
+                    40,
+                ),
+            ],
+            [
+                (
+                    "征集与转化（按月）",
+                    timeseries("mart_petition_conversion", ["received", "converted"], "bar", ",d", x_title="收到月份"),
+                    4,
+                    55,
+                ),
+                # a rate and a number of days on one axis would flatten the rate: two charts
+                (
+                    "转化率（按月）",
+                    timeseries("mart_petition_conversion", ["conversion_rate"], "line", ".0%", x_title="收到月份"),
+                    4,
+                    55,
+                ),
+                (
+                    "办结天数中位数（按月）",
+                    timeseries(
+                        "mart_petition_conversion", ["median_days_weighted"], "line", ",.1f", x_title="收到月份"
+                    ),
+                    4,
+                    55,
+                ),
+            ],
+            [
+                (
+                    "各区征集与转化",
+                    category_bar("mart_petition_conversion", "district_name", ["received", "converted"], ",d"),
+                    8,
+                    60,
+                ),
+                ("征集渠道", pie("mart_petition_conversion", "channel_label", "received"), 4, 60),
+            ],
+            [
+                (
+                    "月 × 区 × 渠道明细（中位数为精确值）",
+                    detail_table(
+                        "mart_petition_conversion",
+                        [
+                            "received_month",
+                            "district_name",
+                            "channel_label",
+                            "suggestions_received",
+                            "suggestions_converted",
+                            "conversion_rate",
+                            "median_days_to_conclusion",
+                        ],
+                        [("received_month", False)],
+                    ),
+                    12,
+                    70,
+                ),
+            ],
+        ],
+    ),
+    (
+        "submission-quality",
+        "报送质量",
+        "dashboard_submission_quality",
+        [
+            [
+                (
+                    "按时、逾期、缺报、退回（按月）",
+                    timeseries(
+                        "mart_submission_quality",
+                        ["on_time", "late", "missing", "quarantined"],
+                        "bar",
+                        ",d",
+                        x_title="报送月份",
+                    ),
+                    6,
+                    55,
+                ),
+                (
+                    "各部门错误与警告",
+                    category_bar("mart_submission_quality", "department_name", ["errors", "warnings"], ",d"),
+                    6,
+                    55,
+                ),
+            ],
+            [
+                (
+                    "各部门报送情况（最新月份）",
+                    detail_table(
+                        "mart_submission_quality",
+                        [
+                            "department_name",
+                            "submission_type_label",
+                            "period_month",
+                            "submissions_expected",
+                            "submissions_received",
+                            "submissions_on_time",
+                            "days_late",
+                            "submissions_missing",
+                            "submissions_quarantined",
+                            "errors",
+                            "warnings",
+                            "latest_status_label",
+                        ],
+                        [("department_name", True)],
+                        latest=True,
+                    ),
+                    12,
+                    80,
+                ),
+            ],
+        ],
+    ),
+]
+
+# --- YAML writers ----------------------------------------------------------------------------
+
+
+def database_yaml() -> dict:
+    return {
+        "database_name": DATABASE_NAME,
+        "sqlalchemy_uri": DATABASE_URI_PLACEHOLDER,
+        "cache_timeout": None,
+        "expose_in_sqllab": False,  # viewers have no SQL Lab; nobody needs it on the marts
+        "allow_run_async": False,
+        "allow_ctas": False,
+        "allow_cvas": False,
+        "allow_dml": False,
+        "allow_file_upload": False,
+        "extra": {"allows_virtual_table_explore": False, "schemas_allowed_for_file_upload": []},
+        "uuid": DATABASE_UUID,
+        "version": VERSION,
+    }
+
+
+def dataset_yaml(table: str, spec: dict) -> dict:
+    columns = [
+        {
+            "column_name": name,
+            "verbose_name": label,
+            "type": sql_type,
+            "is_dttm": sql_type in ("DATE", "TIMESTAMP WITH TIME ZONE"),
+            "is_active": True,
+            "groupby": True,
+            "filterable": True,
+            "expression": None,
+            "description": None,
+            "python_date_format": None,
+        }
+        for name, (sql_type, label) in spec["columns"].items()
+    ]
+    columns += [
+        {
+            "column_name": name,
+            "verbose_name": label,
+            "type": sql_type,
+            "is_dttm": False,
+            "is_active": True,
+            "groupby": True,
+            "filterable": True,
+            "expression": expression,
+            "description": None,
+            "python_date_format": None,
+        }
+        for name, (sql_type, label, expression) in spec["computed"].items()
+    ]
+    metrics = [
+        {
+            "metric_name": name,
+            "verbose_name": label,
+            "expression": expression,
+            "metric_type": None,
+            "d3format": fmt,
+            "description": None,
+            "warning_text": None,
+            "extra": {},
+        }
+        for name, (expression, label, fmt) in spec["metrics"].items()
+    ]
+    return {
+        "table_name": table,
+        "schema": "marts",
+        "catalog": None,
+        "sql": None,
+        "main_dttm_col": spec["dttm"],
+        "description": spec["description"],
+        "default_endpoint": None,
+        "offset": 0,
+        "cache_timeout": None,
+        "params": None,
+        "template_params": None,
+        "filter_select_enabled": True,
+        "fetch_values_predicate": None,
+        "extra": None,
+        "normalize_columns": False,
+        "always_filter_main_dttm": False,
+        "uuid": stable_uuid("dataset", table),
+        "metrics": metrics,
+        "columns": columns,
+        "version": VERSION,
+        "database_uuid": DATABASE_UUID,
+    }
+
+
+def chart_yaml(name: str, params: dict) -> dict:
+    dataset = params["datasource"].split("__")[0]
+    return {
+        "slice_name": name,
+        "description": None,
+        "certified_by": None,
+        "certification_details": None,
+        "viz_type": params["viz_type"],
+        "params": params,
+        "query_context": None,
+        "cache_timeout": None,
+        "uuid": stable_uuid("chart", name),
+        "version": VERSION,
+        "dataset_uuid": stable_uuid("dataset", dataset),
+    }
+
+
+def dashboard_yaml(slug: str, title: str, rows: list) -> dict:
+    position: dict = {
+        "DASHBOARD_VERSION_KEY": "v2",
+        "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
+        "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
+        "HEADER_ID": {"type": "HEADER", "id": "HEADER_ID", "meta": {"text": title}},
+    }
+    for r, row in enumerate(rows, 1):
+        row_id = f"ROW-{slug}-{r}"
+        position["GRID_ID"]["children"].append(row_id)
+        position[row_id] = {
+            "type": "ROW",
+            "id": row_id,
+            "children": [],
+            "parents": ["ROOT_ID", "GRID_ID"],
+            "meta": {"background": "BACKGROUND_TRANSPARENT"},
+        }
+        for c, (name, _params, width, height) in enumerate(row, 1):
+            chart_id = f"CHART-{slug}-{r}-{c}"
+            position[row_id]["children"].append(chart_id)
+            position[chart_id] = {
+                "type": "CHART",
+                "id": chart_id,
+                "children": [],
+                "parents": ["ROOT_ID", "GRID_ID", row_id],
+                "meta": {
+                    "uuid": stable_uuid("chart", name),
+                    # any number: the importer maps uuid → the id this Superset gave the chart
+                    "chartId": r * 10 + c,
+                    "sliceName": name,
+                    "width": width,
+                    "height": height,
+                },
+            }
+    return {
+        "dashboard_title": title,
+        "description": None,
+        "css": "",
+        "slug": slug,
+        "certified_by": "",
+        "certification_details": "",
+        "published": True,  # visible in the viewers' dashboard list
+        "uuid": stable_uuid("dashboard", slug),
+        "position": position,
+        "metadata": {
+            "color_scheme": "supersetColors",
+            "refresh_frequency": 0,
+            "expanded_slices": {},
+            "label_colors": {},
+            "timed_refresh_immune_slices": [],
+            "cross_filters_enabled": False,
+            "default_filters": "{}",
+            "chart_configuration": {},
+            "native_filter_configuration": [],
+        },
+        "version": VERSION,
+    }
+
+
+def _file_name(text: str) -> str:
+    return stable_uuid("file", text)[:8]
+
+
+def write_bundle(target: Path = ASSETS) -> None:
+    if target.exists():
+        shutil.rmtree(target)
+    files: dict[str, dict] = {
+        "metadata.yaml": {"version": VERSION, "type": "Dashboard", "timestamp": "2026-01-01T00:00:00+00:00"},
+        "databases/swdw.yaml": database_yaml(),
+    }
+    for table, spec in DATASETS.items():
+        files[f"datasets/swdw/{table}.yaml"] = dataset_yaml(table, spec)
+    for slug, title, _exposure, rows in DASHBOARDS:
+        files[f"dashboards/{slug}.yaml"] = dashboard_yaml(slug, title, rows)
+        for row in rows:
+            for name, params, _w, _h in row:
+                files[f"charts/{slug}-{_file_name(name)}.yaml"] = chart_yaml(name, params)
+    for relative, content in files.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            "# generated by bi/bundle_spec.py — edit there, then regenerate\n"
+            + yaml.safe_dump(content, allow_unicode=True, sort_keys=False, width=120),
+            encoding="utf-8",
+        )
+
+
+if __name__ == "__main__":
+    write_bundle()
+    print(f"wrote {ASSETS}")

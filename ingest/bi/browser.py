@@ -1,0 +1,99 @@
+"""Open the dashboards as a viewer would, in headless Chromium: the browser test and the
+render benchmark both use this (Playwright for Python driving Debian's system chromium, so
+nothing is downloaded at run time)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# a chart is done when its container holds a rendered chart or an error; Superset marks both
+CHART_SELECTOR = ".dashboard-component-chart-holder"
+ERROR_SELECTOR = ".dashboard-component-chart-holder [role='alert'], .dashboard-component-chart-holder .alert-danger"
+LOADING_SELECTOR = (
+    ".dashboard-component-chart-holder .loading, .dashboard-component-chart-holder [aria-label='Loading']"
+)
+
+
+@dataclass(frozen=True)
+class RenderedDashboard:
+    slug: str
+    charts: int
+    errors: list[str]
+    seconds: float
+    text: str
+    screenshot: Path | None
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def login(page, base_url: str, username: str, password: str, attempts: int = 3) -> None:
+    """Log in through the form and make sure the session holds.
+
+    Superset keeps the session in a cookie; a request the login page fired while still
+    anonymous can answer after the login and overwrite the fresh cookie with an anonymous one.
+    So wait until the page is idle before and after submitting, then ask /api/v1/me/.
+    """
+    for _ in range(attempts):
+        page.goto(f"{base_url}/login/", wait_until="networkidle")
+        page.fill("input[name='username'], #username", username)
+        page.fill("input[name='password'], #password", password)
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        if page.request.get(f"{base_url}/api/v1/me/").status == 200:
+            return
+    raise RuntimeError(f"could not log in as {username} at {base_url}")
+
+
+def _pending(page) -> int:
+    """Charts still without content: no svg/canvas/table/big number and no error yet."""
+    return page.evaluate(
+        """() => {
+            const holders = [...document.querySelectorAll('.dashboard-component-chart-holder')];
+            const done = h => h.querySelector('svg, canvas, table, .header-line, [role="alert"], .alert-danger')
+                && !h.querySelector('.loading');
+            return holders.length === 0 ? -1 : holders.filter(h => !done(h)).length;
+        }"""
+    )
+
+
+def open_dashboard(
+    page, base_url: str, slug: str, expected_charts: int, screenshot: Path | None = None, timeout: float = 120
+) -> RenderedDashboard:
+    """Navigate, wait until every chart rendered (or failed), return what the screen shows."""
+    started = time.monotonic()
+    page.goto(f"{base_url}/superset/dashboard/{slug}/", wait_until="domcontentloaded")
+    deadline = started + timeout
+    while True:
+        if "/login" in page.url:
+            raise PermissionError(f"{slug}: sent to the login page ({page.url}): the session was lost")
+        holders = page.locator(CHART_SELECTOR).count()
+        pending = _pending(page)
+        if holders >= expected_charts and pending == 0:
+            break
+        if time.monotonic() > deadline:
+            shown = " ".join(page.locator("body").inner_text().split())[:400]
+            raise TimeoutError(
+                f"{slug}: {pending} of {holders} charts still rendering after {timeout}s at {page.url}; on screen: {shown}"
+            )
+        time.sleep(0.1)
+    seconds = time.monotonic() - started
+    errors = [text.strip() for text in page.locator(ERROR_SELECTOR).all_inner_texts()]
+    text = page.locator("body").inner_text()
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
+    return RenderedDashboard(slug, holders, errors, seconds, text, screenshot)

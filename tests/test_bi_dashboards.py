@@ -1,0 +1,235 @@
+"""Superset in a real browser (issue 14): after the sample run, `swdw bi up` against the test
+warehouse; the viewer opens every dashboard in headless Chromium, every chart renders without
+an error and the sample's headline figures are on screen; the viewer cannot reach `raw` or
+`audit` through the chart-data API, and the reader login cannot either.
+
+Needs bi/.venv (`make bi-install`, a prerequisite of `make test`) and /usr/bin/chromium
+(`.ci/run` installs it): without them these tests fail, they do not skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from ingest import samples as sample
+
+from .helpers import REPO, query, run_cli
+
+ASSETS = REPO / "bi" / "assets"
+# what the sample's headline figures look like on screen (d3 formats .2% and ,d)
+HEADLINES = {
+    "two-coverages": [
+        f"{sample.TARGET_PARTY_ORG_COVERAGE_PCT:.2f}%",
+        f"{sample.TARGET_MASS_ORG_AVG_COVERAGE_PCT:.2f}%",
+    ],
+    "peoples-suggestions": [f"{sample.TARGET_SUGGESTIONS_RECEIVED:,}", f"{sample.TARGET_SUGGESTIONS_CONVERTED:,}"],
+    "volunteer-services": [],
+    "submission-quality": [],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _dashboards() -> dict[str, int]:
+    """slug → number of charts placed on it, from the committed bundle."""
+    result = {}
+    for path in (ASSETS / "dashboards").glob("*.yaml"):
+        dashboard = yaml.safe_load(path.read_text())
+        result[dashboard["slug"]] = sum(
+            1 for n in dashboard["position"].values() if isinstance(n, dict) and n.get("type") == "CHART"
+        )
+    return result
+
+
+@pytest.fixture(scope="module")
+def superset(warehouse, tmp_path_factory):
+    """The sample loaded and built, then Superset up on a free port; stopped afterwards.
+
+    Superset's own metadata (db upgrade + init, ~1 min) is created while the sample loads.
+    """
+    import psycopg
+
+    from ingest.bi import server
+    from ingest.bi.superset_env import bi_paths
+
+    paths = bi_paths()
+    metadata_error: list[BaseException] = []
+
+    def init_metadata():
+        try:
+            server.init_metadata(paths, announce=lambda _msg: None)
+        except BaseException as exc:  # reported by the fixture below
+            metadata_error.append(exc)
+
+    metadata = threading.Thread(target=init_metadata, daemon=True)
+    metadata.start()
+
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("drop schema if exists raw, audit, staging, intermediate, marts cascade")
+    landing = tmp_path_factory.mktemp("bi-landing")
+    assert run_cli("sample", "--out", str(landing)).returncode == 0
+    built = run_cli("run", env={"SWDW_LANDING_DIR": str(landing)})
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+
+    metadata.join()
+    assert not metadata_error, f"{metadata_error[0]}; log: {paths.log_file.read_text()[-3000:]}"
+    port = _free_port()
+    started = time.monotonic()
+    state = server.up(port, announce=lambda _msg: None)
+    print(f"swdw bi up (after metadata): {time.monotonic() - started:.1f}s")
+    assert state.answering
+    yield {
+        "url": state.url,
+        "admin": paths.admin_password.read_text().strip(),
+        "viewer": paths.viewer_password.read_text().strip(),
+        "reader": paths.reader_password.read_text().strip(),
+        "paths": paths,
+    }
+    assert server.down()
+    assert not server.status(port).running
+
+
+def _api(base: str, username: str, password: str) -> requests.Session:
+    """An API session as the user: JWT login plus the CSRF token Superset wants on writes."""
+    session = requests.Session()
+    login = session.post(
+        f"{base}/api/v1/security/login",
+        json={"username": username, "password": password, "provider": "db", "refresh": False},
+        timeout=30,
+    )
+    login.raise_for_status()
+    session.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    session.headers["X-CSRFToken"] = session.get(f"{base}/api/v1/security/csrf_token/", timeout=30).json()["result"]
+    session.headers["Referer"] = base
+    return session
+
+
+def _chart_data(session: requests.Session, base: str, dataset_id: int, metrics: list) -> requests.Response:
+    body = {
+        "datasource": {"id": dataset_id, "type": "table"},
+        "queries": [{"metrics": metrics, "columns": [], "row_limit": 10}],
+        "result_format": "json",
+        "result_type": "full",
+    }
+    return session.post(f"{base}/api/v1/chart/data", json=body, timeout=60)
+
+
+def test_secrets_are_0600_and_the_login_is_not_the_superuser(superset, warehouse):
+    paths = superset["paths"]
+    for path in (paths.secret_key, paths.admin_password, paths.viewer_password, paths.reader_password):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    ((superuser, inherits, member),) = query(
+        warehouse,
+        """select r.rolsuper, r.rolinherit, pg_has_role(r.oid, 'swdw_bi', 'member')
+             from pg_roles r where r.rolname = 'swdw_bi_reader'""",
+    )
+    assert (superuser, inherits, member) == (False, True, True)
+
+
+def test_bundle_imported_cleanly(superset):
+    admin = _api(superset["url"], "admin", superset["admin"])
+    listed = admin.get(f"{superset['url']}/api/v1/dashboard/?q=(page_size:100)", timeout=30).json()["result"]
+    assert {d["slug"] for d in listed} == set(_dashboards())
+    for dashboard in listed:
+        charts = admin.get(f"{superset['url']}/api/v1/dashboard/{dashboard['id']}/charts", timeout=30).json()["result"]
+        assert len(charts) == _dashboards()[dashboard["slug"]], dashboard["slug"]
+    datasets = admin.get(f"{superset['url']}/api/v1/dataset/?q=(page_size:100)", timeout=30).json()["result"]
+    assert {(d["schema"], d["table_name"]) for d in datasets} == {
+        ("marts", "mart_coverage"),
+        ("marts", "mart_service_counts"),
+        ("marts", "mart_petition_conversion"),
+        ("marts", "mart_submission_quality"),
+    }
+
+
+def test_viewer_sees_every_dashboard_rendered_with_the_headline_figures(superset, swdw_home):
+    from playwright.sync_api import sync_playwright
+
+    from ingest.bi import browser
+
+    shots = Path(os.environ["SWDW_HOME"]) / "artifacts" / "bi"
+    with sync_playwright() as playwright:
+        chromium = browser.launch(playwright)
+        try:
+            page = chromium.new_page(viewport={"width": 1400, "height": 2200}, locale="zh-CN")
+            browser.login(page, superset["url"], "viewer", superset["viewer"])
+            for slug, charts in sorted(_dashboards().items()):
+                rendered = browser.open_dashboard(page, superset["url"], slug, charts, shots / f"{slug}.png")
+                print(f"{slug}: {rendered.charts} charts rendered in {rendered.seconds:.1f}s")
+                assert rendered.charts == charts, slug
+                assert rendered.errors == [], f"{slug}: {rendered.errors}"
+                assert "看板" in rendered.text, "the UI is not in Chinese (BABEL_DEFAULT_LOCALE zh)"
+                for figure in HEADLINES[slug]:
+                    assert figure in rendered.text, f"{slug}: {figure} not on screen"
+                assert superset["reader"] not in page.content()
+                assert rendered.screenshot.stat().st_size > 10_000
+        finally:
+            chromium.close()
+
+
+def test_viewer_cannot_reach_raw_or_audit(superset, warehouse):
+    base = superset["url"]
+    admin = _api(base, "admin", superset["admin"])
+    viewer = _api(base, "viewer", superset["viewer"])
+    datasets = {d["table_name"]: d["id"] for d in admin.get(f"{base}/api/v1/dataset/", timeout=30).json()["result"]}
+    database_id = admin.get(f"{base}/api/v1/database/", timeout=30).json()["result"][0]["id"]
+
+    # the control: the viewer reads a mart
+    allowed = _chart_data(viewer, base, datasets["mart_petition_conversion"], ["received"])
+    assert allowed.status_code == 200, allowed.text
+    ((received,),) = query(warehouse, "select sum(suggestions_received) from marts.mart_petition_conversion")
+    assert allowed.json()["result"][0]["data"][0]["received"] == received
+
+    # an admin registers raw and audit tables as datasets: the viewer has no access to them …
+    (raw_table,) = query(warehouse, "select min(table_name) from information_schema.tables where table_schema = 'raw'")[
+        0
+    ]
+    for schema, table in (("raw", raw_table), ("audit", "submission")):
+        created = admin.post(
+            f"{base}/api/v1/dataset/", json={"database": database_id, "schema": schema, "table_name": table}, timeout=60
+        )
+        assert created.status_code == 201, created.text
+        refused = _chart_data(viewer, base, created.json()["id"], ["count"])
+        assert refused.status_code == 403, refused.text
+        assert '"data"' not in refused.text
+        # … and even the admin's request fails in the database: the login is swdw_bi's
+        denied = _chart_data(admin, base, created.json()["id"], ["count"])
+        assert denied.status_code >= 400 and "permission denied" in denied.text.lower(), denied.text
+
+    # no way around it through a mart: sub-queries in custom SQL are refused
+    smuggled = _chart_data(
+        viewer,
+        base,
+        datasets["mart_petition_conversion"],
+        [{"expressionType": "SQL", "sqlExpression": "(select count(*) from audit.submission)", "label": "x"}],
+    )
+    assert smuggled.status_code in (400, 403), smuggled.text
+    # and no SQL Lab for viewers
+    sqllab = viewer.post(
+        f"{base}/api/v1/sqllab/execute/",
+        json={"database_id": database_id, "sql": "select * from audit.submission", "runAsync": False},
+        timeout=30,
+    )
+    assert sqllab.status_code in (401, 403), sqllab.text
+
+
+def test_viewer_never_sees_the_warehouse_password(superset):
+    base = superset["url"]
+    viewer = _api(base, "viewer", superset["viewer"])
+    admin = _api(base, "admin", superset["admin"])
+    database_id = admin.get(f"{base}/api/v1/database/", timeout=30).json()["result"][0]["id"]
+    for path in ("/api/v1/database/", f"/api/v1/database/{database_id}", f"/api/v1/database/{database_id}/connection"):
+        response = viewer.get(f"{base}{path}", timeout=30)
+        assert superset["reader"] not in response.text, path
