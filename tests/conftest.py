@@ -53,7 +53,8 @@ def clean_warehouse(warehouse, tmp_path, monkeypatch) -> str:
 
 # --- the sample, loaded once ------------------------------------------------------------------
 
-SAMPLE_FIXTURE = "sample_run"
+# fixtures that read the loaded sample (each loads it through load_sample)
+SAMPLE_FIXTURES = ("sample_run", "superset")
 _sample: dict = {}
 
 
@@ -61,7 +62,7 @@ def pytest_collection_modifyitems(config, items):
     """Tests that read the loaded sample run last and together (stable order otherwise), so the
     sample is loaded once per session: a test that empties the warehouse in between would make
     `sample_run` load it again (minutes on a small machine)."""
-    items.sort(key=lambda item: SAMPLE_FIXTURE in getattr(item, "fixturenames", ()))
+    items.sort(key=lambda item: any(name in getattr(item, "fixturenames", ()) for name in SAMPLE_FIXTURES))
 
 
 def _register_signature(dsn: str):
@@ -85,6 +86,11 @@ def sample_run(warehouse, tmp_path_factory):
     Loaded once and shared by every test that asks, as long as no test changed the register
     since; the `swdw run` result (stdout, stderr, returncode) is returned as it was.
     """
+    return load_sample(warehouse, tmp_path_factory)
+
+
+def load_sample(warehouse, tmp_path_factory):
+    """What `sample_run` gives, for fixtures of a wider scope (load once, reload if the register changed)."""
     import psycopg
 
     from .helpers import run_cli

@@ -21,7 +21,8 @@ import yaml
 
 from ingest import samples as sample
 
-from .helpers import REPO, query, run_cli
+from .conftest import load_sample
+from .helpers import REPO, query
 
 ASSETS = REPO / "bi" / "assets"
 # what the sample's headline figures look like on screen (d3 formats .2% and ,d)
@@ -59,8 +60,6 @@ def superset(warehouse, tmp_path_factory):
 
     Superset's own metadata (db upgrade + init, ~1 min) is created while the sample loads.
     """
-    import psycopg
-
     from ingest.bi import server
     from ingest.bi.superset_env import bi_paths
 
@@ -76,12 +75,8 @@ def superset(warehouse, tmp_path_factory):
     metadata = threading.Thread(target=init_metadata, daemon=True)
     metadata.start()
 
-    with psycopg.connect(warehouse, autocommit=True) as conn:
-        conn.execute("drop schema if exists raw, audit, staging, intermediate, marts cascade")
-    landing = tmp_path_factory.mktemp("bi-landing")
-    assert run_cli("sample", "--out", str(landing)).returncode == 0
-    built = run_cli("run", env={"SWDW_LANDING_DIR": str(landing)})
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    # the sample as every other test reads it (loaded once per session; see tests/conftest.py)
+    load_sample(warehouse, tmp_path_factory)
 
     metadata.join()
     assert not metadata_error, f"{metadata_error[0]}; log: {paths.log_file.read_text()[-3000:]}"
