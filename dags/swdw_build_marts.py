@@ -200,8 +200,11 @@ def _render_dbt_task_group() -> DbtTaskGroup:
             "env": WAREHOUSE_ENV,
             "append_env": True,
             "install_deps": False,
-            # a failing model is rarely transient; one retry covers a dropped connection
-            "retries": 1,
+            # no retries: a retried watcher task runs dbt again for its node alone, in a process of
+            # its own (and a retried producer skips); after a failed build that multiplies dbt
+            # processes for nothing. The failure alerts, report_staleness names the stale marts,
+            # and the next load (or a cleared run) builds again.
+            "retries": 0,
         },
     )
 

@@ -3,7 +3,7 @@
 discover -> process_file (one mapped task per file) -> publish (Asset swdw://warehouse/raw)
 
 When it runs: as soon as a file lands, and every 15 minutes in any case.
-- Event-driven: the Asset ``swdw://landing`` has an AssetWatcher whose trigger
+- Event-driven: the Asset ``swdw://landing/`` has an AssetWatcher whose trigger
   (ingest.airflow.triggers.LandingZoneTrigger) polls the landing zone in the triggerer every
   2 s and emits one asset event per new file (settled, not yet in the register). The
   scheduler starts a run for the events queued so far; files landing together share a run.
@@ -39,7 +39,7 @@ from ingest.airflow.dag_defaults import RAW_ASSET, default_args, landing_asset  
     dag_id="swdw_ingest_submissions",
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable("*/15 * * * *", timezone="UTC"),
-        assets=[landing_asset()],
+        assets=landing_asset(),
     ),
     start_date=datetime(2025, 1, 1),
     catchup=False,

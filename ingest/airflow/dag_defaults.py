@@ -16,7 +16,7 @@ from ingest.airflow.callbacks import SwdwNotifier
 from ingest.config import SEEDS_DIR
 
 RAW_ASSET = Asset("swdw://warehouse/raw")  # updated by swdw_ingest_submissions when something loaded
-LANDING_ASSET_URI = "swdw://landing"
+LANDING_ASSET_URI = "swdw://landing/"  # the form Airflow normalises it to
 
 
 def landing_asset() -> Asset:

@@ -1,6 +1,6 @@
 """The landing-zone watcher: an event trigger that fires once for every new file in the landing zone.
 
-It runs in the Airflow triggerer, as the ``AssetWatcher`` of the Asset ``swdw://landing``
+It runs in the Airflow triggerer, as the ``AssetWatcher`` of the Asset ``swdw://landing/``
 (ingest.airflow.dag_defaults.LANDING_ASSET) on which swdw_ingest_submissions is scheduled, so a
 file dropped by a clerk starts the ingest DAG within seconds instead of at the next 15-minute tick.
 

@@ -62,13 +62,26 @@ def incremental_selection(submission_types) -> list[str]:
     - ``path:models/marts``: every marts table is rebuilt from its (unchanged or rebuilt)
       inputs, so each carries a fresh build stamp and marts.mart_build_info reports none
       stale. They are small aggregates; the cost is in the intermediate layer.
-    The result equals a full refresh (tests/test_dbt_incremental_selection.py); without
-    types (a run that did not say what it loaded) it is every node.
+    The result equals a full refresh (tests/test_incremental_build.py). It is every node
+    without types (a run that did not say what it loaded) and before the first complete build
+    (the selection relies on the seeds, dimensions and other types' tables being there).
     """
     types = sorted({t for t in submission_types or [] if t})
-    if not types:
+    if not types or not warehouse_is_built():
         return list(FULL_SELECTION)
     return [*(f"source:raw.{t}+" for t in types), "int_submission_periods+", "path:models/marts"]
+
+
+def warehouse_is_built() -> bool:
+    """Every marts table carries a build stamp: a complete build has run on this warehouse."""
+    from ingest.warehouse.connection import connect
+
+    try:
+        with connect() as conn:
+            tables, stamped = conn.execute("select count(*), count(built_at) from marts.mart_build_info").fetchone()
+    except Exception:  # no build yet: the view does not exist
+        return False
+    return tables > 0 and tables == stamped
 
 
 def selection_for_asset_events(triggering_asset_events) -> str:
