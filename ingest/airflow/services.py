@@ -82,6 +82,8 @@ def _free_port() -> int:
 
 def _port_is_free(host: str, port: int) -> bool:
     with socket.socket() as sock:
+        # as the api-server binds: a port left in TIME_WAIT by the last `down` is free
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -145,6 +147,9 @@ def services_env(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, base_env: d
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
             "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            # task processes are forked from the scheduler: no BLAS thread pools across the fork
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
         }
     )
     return env
@@ -253,6 +258,8 @@ def up(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, timeout: float = UP_T
     (run_dir / "endpoint").write_text(base_url + "\n")
     for name in SERVICES:
         command = [_bin("airflow"), name]
+        if name == "scheduler":  # forks the task processes: warm (ingest.airflow.warm_scheduler)
+            command = [_bin("python"), "-m", "ingest.airflow.warm_scheduler"]
         if name == "api-server":
             command += ["--host", host, "--port", str(port)]
         with open(logs / f"{name}.log", "ab") as log:
