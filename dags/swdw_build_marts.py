@@ -163,11 +163,23 @@ def swdw_build_marts():
 
 def _dbt_task_group() -> DbtTaskGroup:
     group = _render_dbt_task_group()
+    tasks = list(group.children.values())
+    producer = next(t for t in tasks if t.task_id.endswith(PRODUCER_WATCHER_TASK_ID))
     # Cosmos gives the producer and the after-all test task the render-time selection (none);
     # both are templated fields, so each run selects what its asset events say was loaded
-    for task_ in group.children.values():
-        if task_.task_id.endswith(PRODUCER_WATCHER_TASK_ID) or type(task_).__name__ == "DbtTestLocalOperator":
+    for task_ in tasks:
+        if task_ is producer or type(task_).__name__ == "DbtTestLocalOperator":
             task_.select = SELECT_TEMPLATE
+    # The node tasks read the producer's results once it has finished. In a DbtTaskGroup Cosmos
+    # leaves them unordered with the producer: `airflow dags test` (make demo) runs one task at a
+    # time and would wait forever in a node task started first; and a node task that finds no
+    # result of a failed producer would run dbt for its node alone. After the producer, each
+    # node task succeeds, fails or skips as dbt reported its node, in a second.
+    for task_ in tasks:
+        if hasattr(task_, "producer_task_id") and not any(
+            u.startswith(group.group_id + ".") for u in task_.upstream_task_ids
+        ):
+            producer >> task_
     return group
 
 

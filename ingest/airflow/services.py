@@ -174,7 +174,8 @@ def _ensure_login(env: dict[str, str]) -> str:
 def migrate_meta(env: dict[str, str]) -> None:
     """Create or upgrade the metadata database (the slow migration runs once per Airflow version)."""
     home = _home(env)
-    stamp = home / f".migrated-{META_DATABASE}-{metadata.version('apache-airflow-core')}"
+    # not named .migrated-*: local_runner.ensure_airflow_db clears those for its SQLite file
+    stamp = home / f".{META_DATABASE}-migrated-{metadata.version('apache-airflow-core')}"
     with _locked(home / ".migrate.lock"):
         _ensure_meta_database(env["AIRFLOW_CONN_SWDW_WAREHOUSE"])
         if stamp.exists():
