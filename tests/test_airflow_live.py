@@ -39,14 +39,6 @@ def _wait_for(what: str, check, timeout: float = WAIT_SECONDS, every: float = 1.
     raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 @pytest.fixture()
 def live_airflow(clean_warehouse, tmp_path, monkeypatch):
     """`swdw airflow up` on a free port for this test's landing zone; `down` whatever happens."""
@@ -58,7 +50,7 @@ def live_airflow(clean_warehouse, tmp_path, monkeypatch):
     finally:
         recorded = services.services()
         services.down()
-        left = [s.name for s in recorded if _process_alive(s.pid)]
+        left = [s.name for s in recorded if services.process_running(s.pid)]
         assert not left, f"still running after down: {left}"
 
 

@@ -199,7 +199,7 @@ def _recorded(env: dict[str, str], name: str) -> Service | None:
     except (OSError, ValueError):
         return None
     pid, started = int(record["pid"]), str(record["started"])
-    return Service(name, pid, started, _start_time(pid) == started)
+    return Service(name, pid, started, _start_time(pid) == started and process_running(pid))
 
 
 def services(env: dict[str, str] | None = None) -> list[Service]:
@@ -321,14 +321,30 @@ def down(env: dict[str, str] | None = None, grace: float = 30.0) -> list[str]:
     return stopped
 
 
-def _group_alive(pgid: int) -> bool:
+def _stat_fields(pid: str) -> list[str] | None:
     try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()  # [state, ppid, pgrp, ...]
+
+
+def process_running(pid: int) -> bool:
+    """The process exists and is not a zombie (exited, waiting for its parent to reap it)."""
+    fields = _stat_fields(str(pid))
+    return fields is not None and fields[0] != "Z"
+
+
+def _group_alive(pgid: int) -> bool:
+    """Some process of the group still runs (zombies do not count; our own are reaped)."""
+    with contextlib.suppress(ChildProcessError):  # `up` ran in this process: reap its children
+        os.waitpid(pgid, os.WNOHANG)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(entry.name)
+            if fields and fields[2] == str(pgid) and fields[0] != "Z":
+                return True
+    return False
 
 
 def status(env: dict[str, str] | None = None) -> dict:
