@@ -294,7 +294,7 @@ def up(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, timeout: float = UP_T
     raise RuntimeError(f"Airflow did not answer within {timeout:.0f} s (health: {report}); see {logs}")
 
 
-def down(env: dict[str, str] | None = None, grace: float = 30.0) -> list[str]:
+def down(env: dict[str, str] | None = None, grace: float = 15.0) -> list[str]:
     """Stop what `up` started: SIGTERM to each recorded process group, SIGKILL after ``grace``."""
     env = airflow_env() if env is None else env
     stopped = []
