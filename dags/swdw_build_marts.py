@@ -9,8 +9,9 @@ prepare_warehouse -> dbt (seeds, models and their tests; one Airflow task per db
 One dbt process per build (Cosmos ExecutionMode.WATCHER): the task ``dbt_producer_watcher``
 runs one ``dbt build`` with 4 threads; every seed and model keeps its own task in the UI, which
 turns green, red or skipped as dbt reported that node, right after the producer (see
-_dbt_task_group for why after, not alongside). Data tests never block a refresh: with TestBehavior.AFTER_ALL the producer builds
-seeds and models only, and one ``dbt test`` task runs after all of them. A failing test makes
+_dbt_task_group for why after, not alongside). Data tests never block a refresh: with
+TestBehavior.AFTER_ALL the producer builds seeds and models only, and one ``dbt test`` task
+runs after all of them. A failing test makes
 that task (and the run) red and alerts, while the marts it questions are already refreshed;
 their stamps in marts.mart_build_info still say what they reflect.
 
