@@ -16,7 +16,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print 2>/dev/null)
 
-.PHONY: install demo test lint fuzz fuzz-marts bench clean stop bi bi-install bi-down bi-status bench-bi
+.PHONY: install demo test lint fuzz fuzz-marts bench clean stop bi bi-install bi-down bi-status bench-bi airflow airflow-down
 install: $(VENV)/.synced $(MANIFEST)
 
 $(TOOLS)/bin/uv:
@@ -93,7 +93,16 @@ fuzz-marts: install
 		$(VENV)/bin/python -m pytest -q -p no:cacheprovider --hypothesis-show-statistics \
 		tests/test_marts_oracle.py -k test_generated_sequences_match_the_oracle
 
-stop:
+# the real Airflow services in the background (UI on 127.0.0.1:$(AIRFLOW_PORT), login printed);
+# `make airflow-down` (or `swdw airflow down`) stops them
+AIRFLOW_PORT ?= 8080
+airflow: install
+	$(VENV)/bin/swdw airflow up --port $(AIRFLOW_PORT)
+
+airflow-down:
+	-$(VENV)/bin/swdw airflow down
+
+stop: airflow-down
 	-$(VENV)/bin/swdw bi down
 	-$(VENV)/bin/swdw stop
 

@@ -6,6 +6,20 @@ least one submission was loaded.
 prepare_warehouse -> dbt (seeds, models and their tests; one Airflow task per dbt node)
                   -> publish_docs (dbt docs into $SWDW_HOME/artifacts/dbt_docs)
 
+One dbt process per build (Cosmos ExecutionMode.WATCHER): the task ``dbt_producer_watcher``
+runs one ``dbt build`` with 4 threads; every seed and model keeps its own task in the UI, which
+turns green, red or skipped as dbt reported that node, right after the producer (see
+_dbt_task_group for why after, not alongside). Data tests never block a refresh: with
+TestBehavior.AFTER_ALL the producer builds seeds and models only, and one ``dbt test`` task
+runs after all of them. A failing test makes
+that task (and the run) red and alerts, while the marts it questions are already refreshed;
+their stamps in marts.mart_build_info still say what they reflect.
+
+What is rebuilt: a run triggered by swdw_ingest_submissions rebuilds only what the loaded
+submission types feed (the asset events' extra ``submission_types``;
+ingest.jobs.transform.incremental_selection); a manual run, or an event without types,
+rebuilds everything.
+
 The task graph is rendered from the pre-built manifest (``dbt parse`` at install time), so
 parsing this file never runs dbt nor touches a database.
 
@@ -33,13 +47,16 @@ from pathlib import Path
 
 from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode
+from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from ingest.airflow.dag_defaults import RAW_ASSET, WAREHOUSE_CONN_ID, default_args  # airflow.sdk only
 from ingest.config import DBT_PROJECT_DIR  # light module: paths and settings only
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+DBT_THREADS = 4
+# rendered per run from the triggering asset events (a macro of this DAG)
+SELECT_TEMPLATE = "{{ swdw_dbt_select(triggering_asset_events) }}"
 
 if not MANIFEST.exists():
     # shows up as this DAG's import error in the UI and in DagBag tests
@@ -55,6 +72,13 @@ WAREHOUSE_ENV = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     "DO_NOT_TRACK": "1",
 }
+
+
+def _dbt_select(triggering_asset_events) -> str:
+    """The producer's --select for this run (a macro of this DAG): what the loaded submissions feed."""
+    from ingest.jobs.transform import selection_for_asset_events
+
+    return selection_for_asset_events(triggering_asset_events)
 
 
 @contextmanager
@@ -84,6 +108,7 @@ def _project_config() -> ProjectConfig:
     default_args=default_args(retry_delay=timedelta(minutes=1)),
     tags=["swdw", "dbt", "marts"],
     doc_md=__doc__,
+    user_defined_macros={"swdw_dbt_select": _dbt_select},
 )
 def swdw_build_marts():
     @task
@@ -138,6 +163,28 @@ def swdw_build_marts():
 
 
 def _dbt_task_group() -> DbtTaskGroup:
+    group = _render_dbt_task_group()
+    tasks = list(group.children.values())
+    producer = next(t for t in tasks if t.task_id.endswith(PRODUCER_WATCHER_TASK_ID))
+    # Cosmos gives the producer and the after-all test task the render-time selection (none);
+    # both are templated fields, so each run selects what its asset events say was loaded
+    for task_ in tasks:
+        if task_ is producer or type(task_).__name__ == "DbtTestLocalOperator":
+            task_.select = SELECT_TEMPLATE
+    # The node tasks read the producer's results once it has finished. In a DbtTaskGroup Cosmos
+    # leaves them unordered with the producer: `airflow dags test` (make demo) runs one task at a
+    # time and would wait forever in a node task started first; and a node task that finds no
+    # result of a failed producer would run dbt for its node alone. After the producer, each
+    # node task succeeds, fails or skips as dbt reported its node, in a second.
+    for task_ in tasks:
+        if hasattr(task_, "producer_task_id") and not any(
+            u.startswith(group.group_id + ".") for u in task_.upstream_task_ids
+        ):
+            producer >> task_
+    return group
+
+
+def _render_dbt_task_group() -> DbtTaskGroup:
     return DbtTaskGroup(
         group_id="dbt",
         project_config=_project_config(),
@@ -147,15 +194,17 @@ def _dbt_task_group() -> DbtTaskGroup:
             profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
         ),
         execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL,
-            # in-process dbtRunner: no interpreter start per dbt node
+            # one `dbt build` in the producer task; the node tasks watch its progress
+            execution_mode=ExecutionMode.WATCHER,
+            # in-process dbtRunner: no interpreter start for dbt
             invocation_mode=InvocationMode.DBT_RUNNER,
             dbt_executable_path=DBT_EXECUTABLE,
+            setup_operator_args={"dbt_cmd_flags": ["--threads", str(DBT_THREADS)]},
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            # a test over two models (relationships) runs once both exist, in its own task
-            should_detach_multiple_parents_tests=True,
+            # tests after every model, in one task: a data test never holds back a mart
+            test_behavior=TestBehavior.AFTER_ALL,
             # per-model Assets would carry the warehouse host:port (random for the embedded
             # server); the one Asset that matters here is swdw://warehouse/raw
             emit_datasets=False,
@@ -164,8 +213,11 @@ def _dbt_task_group() -> DbtTaskGroup:
             "env": WAREHOUSE_ENV,
             "append_env": True,
             "install_deps": False,
-            # a failing model is rarely transient; one retry covers a dropped connection
-            "retries": 1,
+            # no retries: a retried watcher task runs dbt again for its node alone, in a process of
+            # its own (and a retried producer skips); after a failed build that multiplies dbt
+            # processes for nothing. The failure alerts, report_staleness names the stale marts,
+            # and the next load (or a cleared run) builds again.
+            "retries": 0,
         },
     )
 

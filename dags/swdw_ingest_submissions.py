@@ -2,6 +2,18 @@
 
 discover -> process_file (one mapped task per file) -> publish (Asset swdw://warehouse/raw)
 
+When it runs: as soon as a file lands, and every 15 minutes in any case.
+- Event-driven: the Asset ``swdw://landing/`` has an AssetWatcher whose trigger
+  (ingest.airflow.triggers.LandingZoneTrigger) polls the landing zone in the triggerer every
+  2 s and emits one asset event per new file (settled, not yet in the register). The
+  scheduler starts a run for the events queued so far; files landing together share a run.
+- Safety net: the cron */15 of the same AssetOrTimeSchedule starts a run anyway (a triggerer
+  down, a file announced before a restart, a warehouse that was unreachable).
+Either way a run processes every pending file in the landing zone, not only the file that
+was announced, and a file is never processed twice: the register records identical bytes
+once (sha256 unique per department and type), each file is processed under its own guard,
+and a processed file leaves the landing zone; a second run finds nothing left to do.
+
 Thin on purpose: all logic lives in the ``ingest`` package, imported inside the tasks so the
 dag-processor parses this file without pandas, Great Expectations or dbt.
 Every run is idempotent: a file already registered (same department, type and sha256) is
@@ -18,14 +30,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import dag, task
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from ingest.airflow.dag_defaults import RAW_ASSET, default_args  # airflow.sdk only
+from ingest.airflow.dag_defaults import RAW_ASSET, default_args, landing_asset  # airflow.sdk only
 
 
 @dag(
     dag_id="swdw_ingest_submissions",
-    schedule="*/15 * * * *",
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("*/15 * * * *", timezone="UTC"),
+        assets=landing_asset(),
+    ),
     start_date=datetime(2025, 1, 1),
     catchup=False,
     max_active_runs=1,
@@ -126,6 +141,8 @@ def swdw_ingest_submissions():
         outlet_events[RAW_ASSET].extra = {
             "loaded_submission_ids": loaded,
             "rows_loaded": summary["rows_loaded"],
+            # swdw_build_marts rebuilds only what these types feed (ingest.jobs.transform.incremental_selection)
+            "submission_types": sorted({o["submission_type"] for o in results if o.get("status") == "loaded"}),
         }
         return summary
 

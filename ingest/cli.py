@@ -147,6 +147,18 @@ def _cmd_bi(args) -> int:
     return 0 if state.answering else 1
 
 
+def _cmd_airflow(args) -> int:
+    from ingest.airflow import services
+
+    if args.airflow_command == "up":
+        services.print_up(services.up(host=args.host, port=args.port))
+        return 0
+    if args.airflow_command == "down":
+        print("stopped: " + (", ".join(services.down()) or "nothing was running"))
+        return 0
+    return services.print_status(services.status())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="swdw",
@@ -205,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("bi_command", choices=["up", "down", "status"])
     bi.add_argument("--port", type=int, default=None, help="default $SWDW_BI_PORT or 8088")
     bi.set_defaults(func=_cmd_bi)
+    airflow = sub.add_parser("airflow", help="the Airflow services on this machine (UI, scheduler, triggerer)")
+    airflow.add_argument("airflow_command", choices=["up", "down", "status"])
+    airflow.add_argument("--host", default="127.0.0.1", help="api-server address (up)")
+    airflow.add_argument("--port", type=int, default=8080, help="api-server port (up)")
+    airflow.set_defaults(func=_cmd_airflow)
     sub.add_parser("dsn", help="print the warehouse URI").set_defaults(func=_cmd_dsn)
     sub.add_parser("stop", help="stop the embedded PostgreSQL server").set_defaults(func=_cmd_stop)
     return parser

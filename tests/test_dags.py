@@ -157,8 +157,10 @@ def test_dag_hygiene(report):
         assert dag["max_active_runs"] == 1, f"{dag_id}: max_active_runs must be 1"
         for task_id, task in dag["tasks"].items():
             assert task["owner"] and task["owner"] != "airflow", f"{dag_id}.{task_id}: no owner"
-            # the watcher that turns a run red on purpose is the one task that must not retry
-            assert task["retries"] >= 1 or task_id == "fail_if_any_file_failed", f"{dag_id}.{task_id}: retries < 1"
+            # the watcher that turns a run red on purpose must not retry; nor the Cosmos watcher
+            # tasks: one dbt build is the unit, a retried node task would start a dbt of its own
+            no_retry = task_id == "fail_if_any_file_failed" or task_id.startswith("dbt.")
+            assert task["retries"] >= 1 or no_retry, f"{dag_id}.{task_id}: retries < 1"
             # every task alerts when it fails for good (the deliberate watcher excepted)
             assert task["on_failure_callback"] or task_id == "fail_if_any_file_failed", (
                 f"{dag_id}.{task_id}: no on_failure_callback"
@@ -223,24 +225,17 @@ def test_build_dag_is_scheduled_on_the_ingest_asset(report):
 
 
 def _expected_dbt_tasks(manifest_nodes: dict) -> set[str]:
-    """The task ids Cosmos must render for the manifest (TestBehavior.AFTER_EACH, multi-parent tests detached)."""
-    buildable = {uid: n for uid, n in manifest_nodes.items() if n["resource_type"] in ("model", "seed")}
-    tested, detached = set(), set()
+    """The task ids Cosmos must render for the manifest (ExecutionMode.WATCHER, TestBehavior.AFTER_ALL).
+
+    One producer (the one dbt process) and its done-gate, one watching task per seed and model,
+    one test task after all of them.
+    """
+    expected = {"dbt.dbt_producer_watcher", "dbt.dbt_producer_watcher_done", "dbt.dbt_project_test"}
     for node in manifest_nodes.values():
-        if node["resource_type"] != "test":
-            continue
-        parents = [uid for uid in node["depends_on"]["nodes"] if uid.split(".")[0] in ("model", "seed", "source")]
-        if len(parents) > 1:
-            detached.add(f"dbt.{node['name']}_test")
-        elif parents and parents[0] in buildable:
-            tested.add(parents[0])
-    expected = set(detached)
-    for uid, node in buildable.items():
-        verb = "run" if node["resource_type"] == "model" else "seed"
-        if uid in tested:
-            expected |= {f"dbt.{node['name']}.{verb}", f"dbt.{node['name']}.test"}
-        else:
-            expected.add(f"dbt.{node['name']}.{verb}" if verb == "run" else f"dbt.{node['name']}_seed")
+        if node["resource_type"] == "model":
+            expected.add(f"dbt.{node['name']}_run")
+        elif node["resource_type"] == "seed":
+            expected.add(f"dbt.{node['name']}_seed")
     return expected
 
 
@@ -248,8 +243,12 @@ def test_build_dag_runs_dbt_seeds_models_and_docs(report, manifest):
     tasks = report["dags"]["swdw_build_marts"]["tasks"]
     nodes = json.loads(manifest.read_text())["nodes"]
     dbt_tasks = {t for t in tasks if t.startswith("dbt.")}
-    # exactly one task per seed, model and test of the manifest: none missing, none invented
+    # exactly one task per seed and model of the manifest, the producer and the tests: none missing, none invented
     assert dbt_tasks == _expected_dbt_tasks(nodes)
+    assert tasks["dbt.dbt_producer_watcher"]["operator"] == "DbtProducerWatcherOperator"
+    # the tests run once every mart was built: they never hold one back
+    marts = {f"dbt.{n['name']}_run" for n in nodes.values() if n["resource_type"] == "model" and "marts" in n["fqn"]}
+    assert marts <= set(tasks["dbt.dbt_project_test"]["upstream"])
     assert set(tasks) - dbt_tasks == {"prepare_warehouse", "publish_docs", "report_staleness"}
     # every dbt task waits for prepare_warehouse (directly or through its upstream dbt tasks)
     roots = [t for t in dbt_tasks if not [u for u in tasks[t]["upstream"] if u.startswith("dbt.")]]

@@ -1,5 +1,5 @@
-"""What every swdw DAG shares: owner, retry policy and failure alert, the raw Asset, the warehouse
-connection id, the submission types and departments offered in trigger forms.
+"""What every swdw DAG shares: owner, retry policy and failure alert, the landing and raw Assets, the
+warehouse connection id, the submission types and departments offered in trigger forms.
 
 Imported at DAG-parse time, so it stays cheap: airflow.sdk, the standard library and file listings.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from datetime import timedelta
+from pathlib import Path
 
 from airflow.sdk import Asset
 
@@ -15,6 +16,27 @@ from ingest.airflow.callbacks import SwdwNotifier
 from ingest.config import SEEDS_DIR
 
 RAW_ASSET = Asset("swdw://warehouse/raw")  # updated by swdw_ingest_submissions when something loaded
+LANDING_ASSET_URI = "swdw://landing/"  # the form Airflow normalises it to
+
+
+def landing_asset() -> Asset:
+    """The landing zone as an Asset, watched in the triggerer: one asset event per new file.
+
+    swdw_ingest_submissions is scheduled on it (ingest.airflow.triggers says what is emitted
+    and why a file is never processed twice).
+    """
+    from airflow.sdk import AssetWatcher
+
+    from ingest.airflow.triggers import LandingZoneTrigger
+    from ingest.config import settings
+
+    landing = settings().landing
+    if "://" not in landing:  # the triggerer's working directory is not the DAG processor's
+        landing = str(Path(landing).resolve())
+    watcher = AssetWatcher(name="swdw_landing_files", trigger=LandingZoneTrigger(landing=landing))
+    return Asset(LANDING_ASSET_URI, watchers=[watcher])
+
+
 WAREHOUSE_CONN_ID = "swdw_warehouse"
 
 
