@@ -165,9 +165,21 @@ def parse_integer(value) -> tuple[int | None, bool]:
     return int(number), approximate
 
 
-def is_total_row(cells: list) -> bool:
-    first = next((clean_text(c) for c in cells if clean_text(c)), None)
+def first_text(cells: list) -> str | None:
+    """The first non-empty cell of a row as text; None for a blank row."""
+    for cell in cells:
+        if (text := clean_text(cell)) is not None:
+            return text
+    return None
+
+
+def is_total_text(first: str | None) -> bool:
+    """Whether a row whose first non-empty cell reads `first` is a total row (合计, 小计, ...)."""
     return first is not None and first.replace(" ", "").startswith(TOTAL_ROW_WORDS)
+
+
+def is_total_row(cells: list) -> bool:
+    return is_total_text(first_text(cells))
 
 
 def period_from_file_name(file_name: str) -> dt.date | None:
