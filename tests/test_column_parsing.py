@@ -20,6 +20,7 @@ from ingest.intake.column_parsing import cell_key, parse_cell, parse_column
 from ingest.intake.contracts import get_contract
 from ingest.intake.errors import SubmissionError
 from ingest.intake.normalise import _header_candidates, _screen, parse_grid
+from ingest.intake.values import clean_text, clean_texts
 
 from .test_fuzz_readers import CONTRACTS, cells, sheets, typed_values
 
@@ -112,3 +113,15 @@ def test_each_distinct_cell_is_parsed_once(monkeypatch):
     parsed = column_parsing.parse_column(months, ["2024-12"] * 1000 + ["2024年11月"] * 1000 + [None])
     assert sorted(calls, key=str) == ["2024-12", "2024年11月", None]
     assert parsed.values[0] == dt.date(2024, 12, 1) and parsed.values[1500] == dt.date(2024, 11, 1)
+
+
+@_bounded(EXAMPLES * 2)
+@given(
+    st.lists(
+        st.one_of(st.text(max_size=6), st.sampled_from(["e\u0301", "\u0301", "\u1100", "\u1161", "\ufdfa"])),
+        max_size=12,
+    )
+)
+def test_clean_texts_is_clean_text_per_string(texts):
+    """One NFKC pass over NUL-joined strings equals cleaning each (combining marks and jamo at the seams)."""
+    assert clean_texts(texts) == [clean_text(text) for text in texts]

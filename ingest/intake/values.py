@@ -55,6 +55,20 @@ def clean_text(value) -> str | None:
     return text or None
 
 
+def clean_texts(texts: list[str]) -> list[str | None]:
+    """clean_text over many strings with one NFKC pass: a column of distinct names costs one call.
+
+    The strings are joined with NUL, which no normalisation produces and nothing composes with,
+    so each piece normalises as it would alone; when a string holds NUL itself, each is cleaned alone.
+    """
+    if not texts:
+        return []
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:
+        return [clean_text(text) for text in texts]
+    return [piece.strip() or None for piece in unicodedata.normalize("NFKC", joined).split("\x00")]
+
+
 def _serial_to_date(number: float) -> dt.date:
     if not 1 <= number < 2958466:
         raise ValueError("not a date")
