@@ -188,6 +188,15 @@ def _peak_rss_mb(count: int, workdir: Path) -> int:
 
 
 def main() -> int:
+    from ingest.warehouse.connection import stop_embedded
+
+    try:
+        return _bench()
+    finally:
+        stop_embedded()
+
+
+def _bench() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=int(os.environ.get("ROWS") or 100_000))
     parser.add_argument(
@@ -198,7 +207,9 @@ def main() -> int:
     quick = args.rows < 100_000  # `make bench ROWS=20000`: a quick look, history and RSS file scaled down
     rss_rows = args.rss_rows or (args.rows if quick else 500_000)
     history = args.history or (100 if quick else 1000)
-    os.environ.setdefault("SWDW_HOME", tempfile.mkdtemp(prefix="swdw-bench-home-"))
+    # a scratch home every run (the Makefile's SWDW_HOME would hold the last run's files as
+    # duplicates and its Data Docs as history); its embedded server is stopped at the end
+    os.environ["SWDW_HOME"] = tempfile.mkdtemp(prefix="swdw-bench-home-")
     os.environ.setdefault("SWDW_PII_KEY", "benchmark")
     logging.basicConfig(level=logging.WARNING, format="  ... %(message)s", stream=sys.stderr)
     stage_times = StageTimes()
