@@ -176,11 +176,12 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
 def _peak_rss_mb(count: int, workdir: Path) -> int:
-    """Peak RSS (MB) of a fresh process ingesting one csv file of ``count`` rows end to end."""
+    """Peak RSS (MB) of a fresh process ingesting one csv file of ``count`` rows (header included) end to end."""
     landing = workdir / "rss-landing"
     target = landing / "xiangshan" / "org_coverage" / f"2024年11月_{count}.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(target, [[("2024-11" if i == 0 else c) for i, c in enumerate(r)] for r in rows(count)])
+    # `count` rows in the file, its header included: 500,000 is a file at SWDW_MAX_ROWS
+    write_csv(target, [[("2024-11" if i == 0 else c) for i, c in enumerate(r)] for r in rows(count - 1)])
     result = subprocess.run([sys.executable, "-c", _RSS_CHILD, str(landing)], stdout=subprocess.PIPE, text=True)
     if result.returncode:
         raise SystemExit(f"peak RSS run failed (exit status {result.returncode}; its log is above)")
@@ -245,11 +246,6 @@ def _bench() -> int:
     xlsx_other = workdir / "bench-09.xlsx"
     write_xlsx(xlsx_other, xlsx_rows)
     swdw_xlsx_s, _ = _swdw_end_to_end(xlsx_other, landing, "2024年9月.xlsx")
-    _say(f"peak RSS on {rss_rows:,} rows (child process)")
-    peak_mb = _peak_rss_mb(rss_rows, workdir)
-    _say(f"per-file validation cost over {history} prior validations")
-    costs = _validation_cost(history)
-
     n = args.rows
     table = [
         ("raw COPY of the csv (the limit)", copy_s),
@@ -258,6 +254,7 @@ def _bench() -> int:
         ("swdw end to end, csv (GX + Data Docs)", swdw_csv_s),
         ("swdw end to end, xlsx (GX + Data Docs)", swdw_xlsx_s),
     ]
+    # printed as soon as measured: the long parts below (the RSS file, the history) come after
     print(f"swdw benchmark, {n:,} org_coverage rows, {os.cpu_count()} cores, {dt.date.today()}")
     print(f"{'':46} {'seconds':>9} {'rows/s':>10}")
     for label, seconds in table:
@@ -266,7 +263,13 @@ def _bench() -> int:
     for label, name in (("csv", "2024年12月.csv"), ("xlsx", "2024年9月.xlsx")):
         times = stage_times.of(name)
         print(f"  {label:22}  " + "  ".join(f"{times.get(stage, float('nan')):9.2f}" for stage in STAGES))
-    print(f"peak RSS of swdw on {rss_rows:,} rows: {peak_mb} MB (child process, ru_maxrss)")
+    sys.stdout.flush()
+    _say(f"peak RSS on a {rss_rows:,}-row file (child process)")
+    peak_mb = _peak_rss_mb(rss_rows, workdir)
+    print(f"peak RSS of swdw on a {rss_rows:,}-row csv (header included): {peak_mb} MB (child process, ru_maxrss)")
+    sys.stdout.flush()
+    _say(f"per-file validation cost over {history} prior validations")
+    costs = _validation_cost(history)
     for mark, seconds in costs.items():
         print(f"per-file validation cost after {mark:>5} prior validations: {seconds * 1000:7.1f} ms")
     csv_vs_copy = (n / swdw_csv_s) / (n / copy_s)
