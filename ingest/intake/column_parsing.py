@@ -9,7 +9,6 @@ only memoises it, so the two always agree (tests/test_column_parsing.py holds th
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 from ingest.intake.contracts import Column
@@ -175,23 +174,37 @@ def cell_key(raw):
         return (kind, id(raw))
 
 
+def _keys(raws: list) -> list:
+    return [raw if raw.__class__ is str else cell_key(raw) for raw in raws]
+
+
 def map_distinct(func, raws: list) -> list:
     """``[func(raw) for raw in raws]``, with func called once per distinct cell (cell_key)."""
-    keys = [raw if raw.__class__ is str else cell_key(raw) for raw in raws]
+    keys = _keys(raws)
     table = {key: func(raw) for key, raw in dict(zip(keys, raws)).items()}  # any raw of a key parses the same
     return list(map(table.__getitem__, keys))
 
 
 def parse_column(column: Column, raws: list) -> ParsedColumn:
-    """parse_cell over a column, each distinct cell parsed once."""
-    if column.type in TEXT_TYPES and all(raw.__class__ is str for raw in raws):
-        # names and codes are mostly distinct: cleaned in one pass instead of one call each
-        values = [_from_text(column, text) for text in clean_texts(raws)]
-        if column.default is not None:
-            values = [column.default if value is None else value for value in values]
-        return ParsedColumn(values, None, [])
-    cells = map_distinct(partial(parse_cell, column), raws)
-    values = [cell.value for cell in cells]
-    approximate = [cell.approximate for cell in cells] if any(cell.approximate for cell in cells) else None
-    problems = [(position, cell.problem) for position, cell in enumerate(cells) if cell.problem is not None]
+    """parse_cell over a column, each distinct cell parsed once; lists built from the distinct cells' results."""
+    if column.type in TEXT_TYPES:
+        try:  # names and codes are mostly distinct: cleaned in one pass instead of one call each
+            texts = clean_texts(raws)
+        except TypeError:  # not all text (a workbook's numbers, dates): cell by distinct cell below
+            pass
+        else:
+            values = [_from_text(column, text) for text in texts] if column.type != "text" else texts
+            if column.default is not None:
+                values = [column.default if value is None else value for value in values]
+            return ParsedColumn(values, None, [])
+    keys = _keys(raws)
+    parsed = {key: parse_cell(column, raw) for key, raw in dict(zip(keys, raws)).items()}
+    values = list(map({key: cell.value for key, cell in parsed.items()}.__getitem__, keys))
+    approximate = None
+    if any(cell.approximate for cell in parsed.values()):
+        approximate = list(map({key: cell.approximate for key, cell in parsed.items()}.__getitem__, keys))
+    problems = []
+    if any(cell.problem for cell in parsed.values()):
+        problem_of = {key: cell.problem for key, cell in parsed.items() if cell.problem}
+        problems = [(position, problem_of[key]) for position, key in enumerate(keys) if key in problem_of]
     return ParsedColumn(values, approximate, problems)

@@ -237,6 +237,7 @@ def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSu
 
     # column by column: each distinct cell parsed once (column_parsing), then records row by row
     rows = [grid[idx] for idx in data_rows]
+    width = min(map(len, rows), default=0)
     names_out, columns_out = ["source_row"], [[idx + 1 for idx in data_rows]]
     approximate: list[bool] | None = None
     for column in contract.columns:
@@ -244,7 +245,7 @@ def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSu
         if column.name not in positions:
             columns_out.append(repeat(file_period if column.period_from_file_name else column.default))
             continue
-        parsed = parse_column(column, _cells_of(rows, positions[column.name]))
+        parsed = parse_column(column, _cells_of(rows, positions[column.name], width))
         columns_out.append(parsed.values)
         if parsed.approximate is not None:
             approximate = list(map(or_, approximate or repeat(False), parsed.approximate))
@@ -290,16 +291,19 @@ def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSu
     return ParsedSubmission(records, findings, headers, header_idx + 1, len(total_rows), list(extra.values()))
 
 
-def _cells_of(rows: list[list], col: int) -> list:
-    """The cells of one grid column; a short row has None there."""
-    if min(map(len, rows), default=0) > col:
+def _cells_of(rows: list[list], col: int, width: int) -> list:
+    """The cells of one grid column; a short row has None there (``width``: the shortest row's)."""
+    if col < width:
         return list(map(itemgetter(col), rows))
     return [cells[col] if col < len(cells) else None for cells in rows]
 
 
 def _extra_column(rows: list[list], extra: dict[int, str]) -> list[dict | None]:
     """Per row, the cells under unrecognised headers as {header: text}, or None when all are empty."""
-    texts = {text: map_distinct(clean_text, _cells_of(rows, col)) for col, text in extra.items()}
+    texts = {
+        text: map_distinct(clean_text, _cells_of(rows, col, min(map(len, rows), default=0)))
+        for col, text in extra.items()
+    }
     return [
         {text: cells[position] for text, cells in texts.items() if cells[position] is not None} or None
         for position in range(len(rows))

@@ -60,6 +60,7 @@ def clean_texts(texts: list[str]) -> list[str | None]:
 
     The strings are joined with NUL, which no normalisation produces and nothing composes with,
     so each piece normalises as it would alone; when a string holds NUL itself, each is cleaned alone.
+    TypeError when one is not a string.
     """
     if not texts:
         return []
