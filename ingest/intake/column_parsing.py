@@ -4,7 +4,8 @@ Enums, districts, booleans, months and most counts repeat down a column, so a 10
 holds a few hundred distinct cells per column at most; parsing those once and mapping the rest
 through a table is what makes normalisation cheap. `parse_cell` is the one definition of what
 a cell becomes (value, approximate flag, and the type problem a finding reports); `parse_column`
-only memoises it, so the two always agree (tests/test_column_parsing.py holds them to that).
+memoises it, and cleans a column of plain text in one pass (values.clean_texts), so the two agree
+(tests/test_column_parsing.py holds them to that on generated messy columns and sheets).
 """
 
 from __future__ import annotations
