@@ -36,6 +36,25 @@ def _say(text: str) -> None:
     print(f"  ... {text}", file=sys.stderr, flush=True)
 
 
+STAGES = ("read", "normalise", "validate", "load")
+
+
+class StageTimes(logging.Handler):
+    """Collects the per-stage log lines of ingest.quality.evaluation.Stages: {file label: {stage: seconds}}."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.by_file: dict[str, dict[str, float]] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("%s: %s done in") and len(record.args) >= 3:
+            label, stage, seconds = record.args[:3]
+            self.by_file.setdefault(label, {})[stage] = seconds
+
+    def of(self, file_name: str) -> dict[str, float]:
+        return next((times for label, times in self.by_file.items() if label.endswith("/" + file_name)), {})
+
+
 def _timed(func) -> float:
     start = time.perf_counter()
     func()
@@ -144,7 +163,9 @@ def _validation_cost(history: int, marks=(10, 100, 1000)) -> dict[int, float]:
 
 
 _RSS_CHILD = """
-import os, resource, sys
+import logging, os, resource, sys
+logging.basicConfig(level=logging.WARNING, format="  ... %(message)s", stream=sys.stderr)
+logging.getLogger("swdw").setLevel(logging.INFO)  # its stage lines show progress on the long file
 from ingest.intake.landing import discover
 from ingest.jobs.pipeline import process_landing_file
 [entry] = discover(sys.argv[1])
@@ -155,29 +176,46 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
 def _peak_rss_mb(count: int, workdir: Path) -> int:
-    """Peak RSS (MB) of a fresh process ingesting one csv file of ``count`` rows end to end."""
+    """Peak RSS (MB) of a fresh process ingesting one csv file of ``count`` rows (header included) end to end."""
     landing = workdir / "rss-landing"
     target = landing / "xiangshan" / "org_coverage" / f"2024年11月_{count}.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(target, [[("2024-11" if i == 0 else c) for i, c in enumerate(r)] for r in rows(count)])
-    result = subprocess.run(
-        [sys.executable, "-c", _RSS_CHILD, str(landing)], capture_output=True, text=True, env=os.environ
-    )
+    # `count` rows in the file, its header included: 500,000 is a file at SWDW_MAX_ROWS
+    write_csv(target, [[("2024-11" if i == 0 else c) for i, c in enumerate(r)] for r in rows(count - 1)])
+    result = subprocess.run([sys.executable, "-c", _RSS_CHILD, str(landing)], stdout=subprocess.PIPE, text=True)
     if result.returncode:
-        raise SystemExit(f"peak RSS run failed: {result.stderr[-2000:]}")
+        raise SystemExit(f"peak RSS run failed (exit status {result.returncode}; its log is above)")
     return int(result.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
+    from ingest.warehouse.connection import stop_embedded
+
+    try:
+        return _bench()
+    finally:
+        stop_embedded()
+
+
+def _bench() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=int(os.environ.get("ROWS") or 100_000))
-    parser.add_argument("--history", type=int, default=1000, help="prior validations for the Data Docs growth")
+    parser.add_argument(
+        "--history", type=int, default=None, help="prior validations for the Data Docs growth (default 1000)"
+    )
     parser.add_argument("--rss-rows", type=int, default=None, help="rows of the peak-RSS file (default 500000)")
     args = parser.parse_args()
-    rss_rows = args.rss_rows or (500_000 if args.rows >= 100_000 else args.rows)
-    os.environ.setdefault("SWDW_HOME", tempfile.mkdtemp(prefix="swdw-bench-home-"))
+    quick = args.rows < 100_000  # `make bench ROWS=20000`: a quick look, history and RSS file scaled down
+    rss_rows = args.rss_rows or (args.rows if quick else 500_000)
+    history = args.history or (100 if quick else 1000)
+    # a scratch home every run (the Makefile's SWDW_HOME would hold the last run's files as
+    # duplicates and its Data Docs as history); its embedded server is stopped at the end
+    os.environ["SWDW_HOME"] = tempfile.mkdtemp(prefix="swdw-bench-home-")
     os.environ.setdefault("SWDW_PII_KEY", "benchmark")
-    logging.basicConfig(level=logging.INFO, format="  ... %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="  ... %(message)s", stream=sys.stderr)
+    stage_times = StageTimes()
+    logging.getLogger("swdw").setLevel(logging.INFO)  # the per-stage lines: progress on a long file
+    logging.getLogger("swdw.ingest").addHandler(stage_times)
     from ingest.quality.validation import get_context
     from ingest.warehouse.connection import bootstrap, warehouse_dsn
 
@@ -208,11 +246,6 @@ def main() -> int:
     xlsx_other = workdir / "bench-09.xlsx"
     write_xlsx(xlsx_other, xlsx_rows)
     swdw_xlsx_s, _ = _swdw_end_to_end(xlsx_other, landing, "2024年9月.xlsx")
-    _say(f"peak RSS on {rss_rows:,} rows (child process)")
-    peak_mb = _peak_rss_mb(rss_rows, workdir)
-    _say(f"per-file validation cost over {args.history} prior validations")
-    costs = _validation_cost(args.history)
-
     n = args.rows
     table = [
         ("raw COPY of the csv (the limit)", copy_s),
@@ -221,16 +254,32 @@ def main() -> int:
         ("swdw end to end, csv (GX + Data Docs)", swdw_csv_s),
         ("swdw end to end, xlsx (GX + Data Docs)", swdw_xlsx_s),
     ]
+    # printed as soon as measured: the long parts below (the RSS file, the history) come after
     print(f"swdw benchmark, {n:,} org_coverage rows, {os.cpu_count()} cores, {dt.date.today()}")
     print(f"{'':46} {'seconds':>9} {'rows/s':>10}")
     for label, seconds in table:
         print(f"{label:46} {seconds:9.2f} {n / seconds:10,.0f}")
-    print(f"peak RSS of swdw on {rss_rows:,} rows: {peak_mb} MB (child process, ru_maxrss)")
+    print(f"swdw per stage, seconds   {'  '.join(f'{stage:>9}' for stage in STAGES)}")
+    for label, name in (("csv", "2024年12月.csv"), ("xlsx", "2024年9月.xlsx")):
+        times = stage_times.of(name)
+        print(f"  {label:22}  " + "  ".join(f"{times.get(stage, float('nan')):9.2f}" for stage in STAGES))
+    sys.stdout.flush()
+    _say(f"peak RSS on a {rss_rows:,}-row file (child process)")
+    peak_mb = _peak_rss_mb(rss_rows, workdir)
+    print(f"peak RSS of swdw on a {rss_rows:,}-row csv (header included): {peak_mb} MB (child process, ru_maxrss)")
+    sys.stdout.flush()
+    _say(f"per-file validation cost over {history} prior validations")
+    costs = _validation_cost(history)
     for mark, seconds in costs.items():
         print(f"per-file validation cost after {mark:>5} prior validations: {seconds * 1000:7.1f} ms")
     csv_vs_copy = (n / swdw_csv_s) / (n / copy_s)
     xlsx_vs_naive = (n / swdw_xlsx_s) / (n / naive_xlsx_s)
     growth = costs[max(costs)] / costs[min(costs)] if len(costs) > 1 else float("nan")
+    if max(costs, default=0) != 1000 or rss_rows != 500_000:
+        print(
+            f"(quick look: docs_growth is after {max(costs, default=0)} vs {min(costs, default=0)} prior validations, "
+            f"peak_rss on {rss_rows:,} rows)"
+        )
     print(
         f"ratios: csv_vs_copy={csv_vs_copy:.3f} xlsx_vs_naive={xlsx_vs_naive:.2f} "
         f"docs_growth_1000_vs_10={growth:.2f} peak_rss_mb_500k={peak_mb}"

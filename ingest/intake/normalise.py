@@ -8,60 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain, count, repeat
+from operator import itemgetter, or_
 
+from ingest.intake.column_parsing import LIMIT_MESSAGES, map_distinct, parse_column, shown
 from ingest.intake.contracts import Column, Contract, header_key
-from ingest.intake.reference import district_lookup
 from ingest.intake.values import (
-    DECIMAL_MAX_INTEGER_DIGITS,
-    DECIMAL_MAX_PLACES,
-    INT_MAX,
-    INT_MIN,
     INVALID_CHARACTERS,
     MAX_CELL_CHARS,
-    OutOfRange,
     clean_text,
-    is_total_row,
-    parse_boolean,
-    parse_date,
-    parse_integer,
-    parse_month,
+    first_text,
+    is_total_text,
     parse_number,
     period_from_file_name,
-    visible,
 )
 from ingest.quality.findings import Finding
 
 MAX_TITLE_ROWS = 5
-
-TYPE_MESSAGES = {
-    "month": ("不是有效的年月（如 2024-12、2024年12月、202412）", "is not a month (2024-12, 2024年12月, 202412)"),
-    "date": ("不是有效的日期（如 2024-05-06、2024年5月6日）", "is not a date (2024-05-06, 2024年5月6日)"),
-    "boolean": ("不是有效的是/否值（是/否、有/无、√/×、Y/N、1/0）", "is not a yes/no value"),
-    "integer": ("不是有效的整数", "is not a whole number"),
-    "decimal": ("不是有效的数字", "is not a number"),
-}
-
-# Values PostgreSQL or the typed raw columns cannot hold (limits in values.py): error findings on
-# their cell, never exceptions. The number rules are `<type>_out_of_range`.
-LIMIT_MESSAGES = {
-    "invalid_character": (
-        "含有不可见的控制字符或无效字符（如 NUL），无法保存，请删除后重新报送",
-        "contains a control or invalid character (such as NUL) that cannot be stored",
-    ),
-    "cell_too_long": (
-        f"单元格内容过长（超过 {MAX_CELL_CHARS} 个字符）",
-        f"the cell holds more than {MAX_CELL_CHARS} characters",
-    ),
-    "integer_out_of_range": (
-        f"超出整数范围（{INT_MIN} 至 {INT_MAX}）",
-        f"is outside the integer range {INT_MIN}..{INT_MAX}",
-    ),
-    "decimal_out_of_range": (
-        f"超出数值范围（整数部分最多 {DECIMAL_MAX_INTEGER_DIGITS} 位，小数最多 {DECIMAL_MAX_PLACES} 位）",
-        f"is out of range (at most {DECIMAL_MAX_INTEGER_DIGITS} integer digits and {DECIMAL_MAX_PLACES} decimal places)",
-    ),
-}
-SHOWN_CHARS = 100  # how much of a cell a finding quotes
 
 
 @dataclass
@@ -109,51 +72,6 @@ def find_header_row(grid: list[list], contract: Contract) -> int:
     return best_row
 
 
-def _parse_value(column: Column, raw, findings: list[Finding], source_row: int, header: str):
-    """(value, approximate) for one cell; a type problem is recorded and yields None."""
-    try:
-        if column.type == "month":
-            return parse_month(raw), False
-        if column.type == "date":
-            return parse_date(raw), False
-        if column.type == "boolean":
-            return parse_boolean(raw), False
-        if column.type == "integer":
-            return parse_integer(raw)
-        if column.type == "decimal":
-            return parse_number(raw)
-    except (ValueError, OverflowError) as exc:
-        rule = f"{column.type}_out_of_range" if isinstance(exc, OutOfRange) else f"type_{column.type}"
-        zh, en = LIMIT_MESSAGES[rule] if isinstance(exc, OutOfRange) else TYPE_MESSAGES[column.type]
-        shown = _shown(clean_text(raw))
-        findings.append(
-            Finding(rule, "error", f"“{shown}”{zh}", f"{shown!r} {en}", source_row, column.name, header, shown)
-        )
-        return None, False
-    text = clean_text(raw)
-    if column.type == "enum":
-        if text is None:
-            return column.empty_means, False
-        lowered = text.lower()
-        for code, spellings in column.values.items():
-            if lowered == code or text in spellings:
-                return code, False
-        return text, False  # left as written: the suite's value-set check reports it
-    if column.type == "district":
-        return (district_lookup().get(text, text) if text else None), False
-    if column.type == "credit_code":
-        return (text.upper().replace(" ", "") if text else None), False
-    return text, False
-
-
-def _shown(text: str | None) -> str | None:
-    """A cell as a finding quotes it: control characters made visible, long text cut."""
-    if text is None:
-        return None
-    text = visible(text)
-    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
-
-
 def _screen(grid: list[list]) -> tuple[list[list], dict[int, dict[int, tuple[str, str]]]]:
     """Set aside the cells PostgreSQL cannot hold or that are too long, before anything reads them.
 
@@ -171,10 +89,10 @@ def _screen(grid: list[list]) -> tuple[list[list], dict[int, dict[int, tuple[str
             if not text:
                 continue
             if len(text) > MAX_CELL_CHARS:
-                problems.setdefault(r, {})[c] = ("cell_too_long", _shown(text))
+                problems.setdefault(r, {})[c] = ("cell_too_long", shown(text))
                 new_row[c] = None
             elif INVALID_CHARACTERS.search(text):
-                problems.setdefault(r, {})[c] = ("invalid_character", _shown(text))
+                problems.setdefault(r, {})[c] = ("invalid_character", shown(text))
                 new_row[c] = INVALID_CHARACTERS.sub("", text)
         if screened is grid:
             screened = list(grid)
@@ -187,6 +105,15 @@ def _rows_to_screen(grid: list[list], chunk: int = 10_000):
     with one search, since nearly every file is clean."""
     for start in range(0, len(grid), chunk):
         rows = grid[start : start + chunk]
+        cells = list(chain.from_iterable(rows))
+        try:  # a csv grid is all text: one join and one search, no test per cell
+            text = "\t".join(cells)
+        except TypeError:
+            pass
+        else:
+            if cells and (max(map(len, cells)) > MAX_CELL_CHARS or INVALID_CHARACTERS.search(text)):
+                yield from enumerate(rows, start)
+            continue
         strings = [c for row in rows for c in row if isinstance(c, str)]
         others = [c for row in rows for c in row if not isinstance(c, (str, float)) and c is not None]
         if (
@@ -217,9 +144,9 @@ def _unique(text: str, taken: set[str]) -> str:
     return key
 
 
-def _limit_finding(rule: str, shown: str, source_row: int, column: str | None, header: str | None) -> Finding:
+def _limit_finding(rule: str, quoted: str, source_row: int, column: str | None, header: str | None) -> Finding:
     zh, en = LIMIT_MESSAGES[rule]
-    return Finding(rule, "error", zh, f"{shown!r} {en}", source_row, column, header, shown)
+    return Finding(rule, "error", zh, f"{quoted!r} {en}", source_row, column, header, quoted)
 
 
 def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSubmission:
@@ -243,15 +170,15 @@ def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSu
         else:
             extra[col] = _unique(text, set(extra.values()))
     names = {col: name for name, col in positions.items()}
-    for col, (rule, shown) in problems.get(header_idx, {}).items():
-        findings.append(_limit_finding(rule, shown, header_idx + 1, names.get(col), shown))
+    for col, (rule, quoted) in problems.get(header_idx, {}).items():
+        findings.append(_limit_finding(rule, quoted, header_idx + 1, names.get(col), quoted))
     for text in extra.values():
         findings.append(
             Finding(
                 "extra_column",
                 "warning",
-                f"未识别的列“{_shown(text)}”，已原样保存",
-                f"unrecognised column {_shown(text)!r} kept in extra",
+                f"未识别的列“{shown(text)}”，已原样保存",
+                f"unrecognised column {shown(text)!r} kept in extra",
                 None,
                 None,
                 text,
@@ -277,61 +204,74 @@ def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSu
     if any(f.rule == "missing_column" for f in findings):
         return ParsedSubmission([], findings, headers, header_idx + 1)
 
-    records, total_rows = [], []
-    conflicts: dict[int, int] = {}  # duplicate col -> first row where it disagrees with the first col
-    for idx in range(header_idx + 1, len(grid)):
-        cells = grid[idx]
-        if all(clean_text(c) is None for c in cells):
-            continue
-        if is_total_row(cells):
+    data_rows, total_rows = [], []  # grid indices of the data rows; (source_row, cells) of total rows
+    body = grid[header_idx + 1 :]
+    # a row's first cell is nearly always its first text: cleaned once per distinct value
+    firsts = map_distinct(clean_text, [cells[0] if cells else None for cells in body])
+    for idx, cells, first in zip(count(header_idx + 1), body, firsts):
+        if first is None and (first := first_text(cells)) is None:
+            continue  # blank row
+        if is_total_text(first):
             total_rows.append((idx + 1, cells))
             continue
-        source_row = idx + 1
-        for col, (rule, shown) in problems.get(idx, {}).items():
+        data_rows.append(idx)
+
+    # findings per data row, in the order a row-by-row reading meets them: the row's storage
+    # problems first, then its type problems column by column in contract order
+    row_findings: dict[int, list[Finding]] = {}
+    for idx in data_rows:
+        for col, (rule, quoted) in problems.get(idx, {}).items():
             if col in names or col in extra:  # cells under no header are not kept
-                findings.append(
-                    _limit_finding(rule, shown, source_row, names.get(col), headers.get(names.get(col), extra.get(col)))
-                )
-        for col, (name, _) in duplicates.items():
+                header = headers.get(names.get(col), extra.get(col))
+                row_findings.setdefault(idx, []).append(_limit_finding(rule, quoted, idx + 1, names.get(col), header))
+
+    conflicts: dict[int, int] = {}  # duplicate col -> first row where it disagrees with the first col
+    for col, (name, _) in duplicates.items():
+        first_col = positions[name]
+        for idx in data_rows:
+            cells = grid[idx]
             again = clean_text(cells[col]) if col < len(cells) else None
-            first = positions[name]
-            if again is not None and again != (clean_text(cells[first]) if first < len(cells) else None):
-                conflicts.setdefault(col, source_row)
-        record = {"source_row": source_row}
-        approximate = False
-        for column in contract.columns:
-            if column.name not in positions:
-                value = file_period if column.period_from_file_name else column.default
-                record[column.name] = value
-                continue
-            col = positions[column.name]
-            raw = cells[col] if col < len(cells) else None
-            value, approx = _parse_value(column, raw, findings, source_row, headers[column.name])
-            if value is None and column.default is not None:
-                value = column.default
-            record[column.name] = value
-            approximate |= approx
-            if approx and not column.approximate_allowed:
-                findings.append(
-                    Finding(
-                        "approximate_not_allowed",
-                        "error",
-                        f"“{clean_text(raw)}”为约数，该列须填写确切数字",
-                        f"{column.name} must be exact, got {clean_text(raw)!r}",
-                        source_row,
-                        column.name,
-                        headers[column.name],
-                        clean_text(raw),
-                    )
+            if again is not None and again != (clean_text(cells[first_col]) if first_col < len(cells) else None):
+                conflicts[col] = idx + 1
+                break
+
+    # column by column: each distinct cell parsed once (column_parsing), then records row by row
+    rows = [grid[idx] for idx in data_rows]
+    width = min(map(len, rows), default=0)
+    names_out, columns_out = ["source_row"], [[idx + 1 for idx in data_rows]]
+    approximate: list[bool] | None = None
+    for column in contract.columns:
+        names_out.append(column.name)
+        if column.name not in positions:
+            columns_out.append(repeat(file_period if column.period_from_file_name else column.default))
+            continue
+        parsed = parse_column(column, _cells_of(rows, positions[column.name], width))
+        columns_out.append(parsed.values)
+        if parsed.approximate is not None:
+            approximate = list(map(or_, approximate or repeat(False), parsed.approximate))
+        for position, problem in parsed.problems:
+            idx = data_rows[position]
+            row_findings.setdefault(idx, []).append(
+                Finding(
+                    problem.rule,
+                    "error",
+                    problem.message_zh,
+                    problem.message_en,
+                    idx + 1,
+                    column.name,
+                    headers[column.name],
+                    problem.value,
                 )
-        if contract.has_approximate:
-            record["is_approximate"] = approximate
-        record["extra"] = {
-            text: clean_text(cells[col])
-            for col, text in extra.items()
-            if col < len(cells) and clean_text(cells[col]) is not None
-        } or None
-        records.append(record)
+            )
+    if contract.has_approximate:
+        names_out.append("is_approximate")
+        columns_out.append(approximate or repeat(False))
+    names_out.append("extra")
+    columns_out.append(_extra_column(rows, extra) if extra else repeat(None))
+    records = [dict(zip(names_out, values)) for values in zip(*columns_out)]
+    for idx in sorted(row_findings):
+        findings += row_findings[idx]
+
     for col, source_row in conflicts.items():
         name, text = duplicates[col]
         label = contract.column(name).label_zh
@@ -339,16 +279,35 @@ def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSu
             Finding(
                 "duplicate_column",
                 "error",
-                f"“{_shown(text)}”与“{_shown(headers[name])}”都是{label}列，但内容不一致，无法确定采用哪一列",
-                f"columns {_shown(text)!r} and {_shown(headers[name])!r} both mean {name} and disagree",
+                f"“{shown(text)}”与“{shown(headers[name])}”都是{label}列，但内容不一致，无法确定采用哪一列",
+                f"columns {shown(text)!r} and {shown(headers[name])!r} both mean {name} and disagree",
                 source_row,
                 name,
                 text,
-                _shown(clean_text(grid[source_row - 1][col])),
+                shown(clean_text(grid[source_row - 1][col])),
             )
         )
     findings += _cross_check_totals(contract, records, total_rows, positions, headers)
     return ParsedSubmission(records, findings, headers, header_idx + 1, len(total_rows), list(extra.values()))
+
+
+def _cells_of(rows: list[list], col: int, width: int) -> list:
+    """The cells of one grid column; a short row has None there (``width``: the shortest row's)."""
+    if col < width:
+        return list(map(itemgetter(col), rows))
+    return [cells[col] if col < len(cells) else None for cells in rows]
+
+
+def _extra_column(rows: list[list], extra: dict[int, str]) -> list[dict | None]:
+    """Per row, the cells under unrecognised headers as {header: text}, or None when all are empty."""
+    texts = {
+        text: map_distinct(clean_text, _cells_of(rows, col, min(map(len, rows), default=0)))
+        for col, text in extra.items()
+    }
+    return [
+        {text: cells[position] for text, cells in texts.items() if cells[position] is not None} or None
+        for position in range(len(rows))
+    ]
 
 
 def _cross_check_totals(

@@ -22,15 +22,20 @@ log = logging.getLogger("swdw.ingest")
 
 
 class Stages:
-    """Which stage a file is in (named in internal errors), with a log line per finished stage."""
+    """Which stage a file is in (named in internal errors), with a log line per finished stage.
+
+    ``rows`` given on entering a stage are what the finished one produced (rows read, records
+    normalised); a stage that ends without a count reports the rows it started with (load).
+    """
 
     def __init__(self, label: str = ""):
-        self.label, self.current, self._started = label, "register", time.monotonic()
+        self.label, self.current, self._started, self._rows = label, "register", time.monotonic(), None
 
     def enter(self, stage: str, rows: int | None = None) -> None:
         elapsed = time.monotonic() - self._started
-        log.info("%s: %s done in %.2f s%s", self.label, self.current, elapsed, f" ({rows} rows)" if rows else "")
-        self.current, self._started = stage, time.monotonic()
+        shown = rows if rows is not None else self._rows
+        log.info("%s: %s done in %.2f s%s", self.label, self.current, elapsed, f" ({shown} rows)" if shown else "")
+        self.current, self._started, self._rows = stage, time.monotonic(), rows
 
 
 @dataclass
@@ -139,6 +144,7 @@ def evaluate(
     grid = read_grid(data, landing_file.file_name)  # bounded while read: rows, columns, cells
     stages.enter("normalise", len(grid))
     parsed = parse_grid(grid, contract, landing_file.file_name)
+    del grid  # the cells as read: at the row limit hundreds of MB that validation no longer needs
     stages.enter("validate", len(parsed.records))
     evaluation = Evaluation(records=parsed.records, findings=list(parsed.findings))
     if not parsed.records and not any(f.is_error for f in parsed.findings):
