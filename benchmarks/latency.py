@@ -31,7 +31,6 @@ import math
 import os
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -40,13 +39,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 TIMEOUT_SECONDS = 900
-HELD_TYPE = "service_activity"
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    from ingest.ports import free_port  # after the path insert above
+
+    return free_port()
+
+
+HELD_TYPE = "service_activity"
 
 
 def _wait(what: str, check, timeout: float = TIMEOUT_SECONDS, every: float = 0.5):

@@ -10,23 +10,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import time
 from pathlib import Path
 
 import pytest
 
 from ingest import samples as sample
+from ingest.ports import free_port
 
 from .helpers import query
 
 WAIT_SECONDS = 240  # landing -> register, then register -> mart row, each
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for(what: str, check, timeout: float = WAIT_SECONDS, every: float = 1.0):
@@ -46,7 +40,7 @@ def live_airflow(clean_warehouse, tmp_path, monkeypatch):
 
     landing = Path(os.environ["SWDW_LANDING_DIR"])  # clean_warehouse made it
     try:
-        yield {"landing": landing, **services.up(port=_free_port())}
+        yield {"landing": landing, **services.up(port=free_port())}
     finally:
         recorded = services.services()
         services.down()

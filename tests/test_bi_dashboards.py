@@ -10,7 +10,6 @@ Needs bi/.venv (`make bi-install`, a prerequisite of `make test`) and /usr/bin/c
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ import requests
 import yaml
 
 from ingest import samples as sample
+from ingest.ports import free_port
 
 from .conftest import load_sample
 from .helpers import REPO, query
@@ -35,12 +35,6 @@ HEADLINES = {
     "volunteer-services": [],
     "submission-quality": [],
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _dashboards() -> dict[str, int]:
@@ -80,7 +74,7 @@ def superset(warehouse, tmp_path_factory):
 
     metadata.join()
     assert not metadata_error, f"{metadata_error[0]}; log: {paths.log_file.read_text()[-3000:]}"
-    port = _free_port()
+    port = free_port()
     started = time.monotonic()
     state = server.up(port, announce=lambda _msg: None)
     print(f"swdw bi up (after metadata): {time.monotonic() - started:.1f}s")

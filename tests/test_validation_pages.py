@@ -16,19 +16,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from ingest.bi.browser import CHROMIUM, CHROMIUM_ARGS
 from ingest.quality import docs_pages
 
 from .builders import ORG_HEADER, landing_path, org_row, write_csv
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 JAN_6, JAN_7 = 1736128800.0, 1736215200.0  # 2025-01-06 and 2025-01-07, 10:00 in the city
 
 
@@ -118,8 +110,8 @@ def _page(site: Path, outcome) -> str:
     return Path(outcome.data_docs_url.removeprefix("file://")).relative_to(site).as_posix()
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (CI installs it)")
 def test_the_page_and_the_index_filter_render_in_headless_chromium(pages):
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: apt-get install chromium (.ci/run does)"
     from playwright.sync_api import sync_playwright
 
     from ingest.config import settings

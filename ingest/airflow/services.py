@@ -41,6 +41,7 @@ from urllib.parse import urlparse, urlunparse
 
 from ingest.airflow.local_runner import _bin, _locked, airflow_env
 from ingest.config import REPO_ROOT
+from ingest.ports import free_port
 
 SERVICES = ("scheduler", "dag-processor", "triggerer", "api-server")
 DEFAULT_HOST = "127.0.0.1"
@@ -72,12 +73,6 @@ def _start_time(pid: int) -> str | None:
     except OSError:
         return None
     return stat.rsplit(")", 1)[1].split()[19]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((DEFAULT_HOST, 0))
-        return sock.getsockname()[1]
 
 
 def _port_is_free(host: str, port: int) -> bool:
@@ -141,8 +136,8 @@ def services_env(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, base_env: d
             "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file(env)),
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
             # a new DAG file is seen within 30 s; the files are re-parsed at most every 30 s
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
             "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",

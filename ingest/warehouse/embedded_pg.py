@@ -17,6 +17,8 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
+from ingest.ports import free_port
+
 SUPERUSER = "swdw"
 DATABASE = "swdw"
 # postgres refuses to run as root; as root we run it as this system user.
@@ -31,12 +33,6 @@ def _bin_dir() -> Path:
 
 def _bin(name: str) -> str:
     return str(_bin_dir() / name)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _run_as_owner(args: list[str], data_dir: Path) -> subprocess.CompletedProcess:
@@ -106,7 +102,7 @@ class EmbeddedPostgres:
         password = secrets.token_urlsafe(18)
         self.password_file.write_text(password)
         self.password_file.chmod(0o600)
-        self.port_file.write_text(str(_free_port()))
+        self.port_file.write_text(str(free_port()))
         pwfile = self.base / ".initpw"
         pwfile.write_text(password)
         if os.geteuid() == 0:
@@ -147,7 +143,7 @@ class EmbeddedPostgres:
         port = int(self.port_file.read_text())
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
-                port = _free_port()
+                port = free_port()
                 self.port_file.write_text(str(port))
         result = _run_as_owner(
             [
