@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ingest.airflow.lineage import lineage_dir
 from ingest.config import settings
 
 HEADLINE_SQL = {
@@ -59,4 +60,9 @@ Where to look next
   GX Data Docs:                {config.data_docs_dir / "index.html"}
   dbt docs:                    {config.dbt_docs_dir / "index.html"}
   feedback reports:            {config.quarantine_dir}/<submission_id>/feedback.xlsx
-  archived originals:          {config.archive_dir}""")
+  archived originals:          {config.archive_dir}
+  one figure's files and rows: .venv/bin/swdw explain coverage {period} 340603 enterprise
+  a month for the auditors:    .venv/bin/swdw audit pack --month {period}
+  lineage (OpenLineage):       {lineage_dir()}
+  dashboards (Superset):       make bi, then http://127.0.0.1:8088/dashboard/list/
+  Airflow UI (live services):  make airflow, then http://127.0.0.1:8080""")
