@@ -311,6 +311,10 @@ def down(env: dict[str, str] | None = None, grace: float = 15.0) -> list[str]:
         if _group_alive(service.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(service.pid, signal.SIGKILL)
+            # SIGKILL is delivered asynchronously: return only once the group is gone
+            killed_by = time.monotonic() + 10.0
+            while time.monotonic() < killed_by and _group_alive(service.pid):
+                time.sleep(0.1)
     for service in recorded:
         _pid_file(env, service.name).unlink(missing_ok=True)
     return stopped
