@@ -22,8 +22,9 @@ recorded once and never loaded twice, so reruns and retries are safe.
 Retries: process_file retries with exponential backoff only for transient faults (warehouse
 unreachable, dropped connection); a file that fails validation is quarantined and its task
 succeeds (never retried); any other error fails the task at once
-(ingest.airflow.local_runner.process_file_task). A failed task alerts through the swdw notifier;
-publish alerts when files were quarantined, listing the reasons.
+(ingest.airflow.tasks.process_file). A failed task alerts through the swdw notifier.
+discover opens the pass and publish closes it (ingest.jobs.ingest_pass, as `swdw ingest` does):
+audit.pipeline_run, the quarantine alert listing the reasons, the audit chain heads.
 """
 
 from __future__ import annotations
@@ -49,16 +50,12 @@ from ingest.airflow.dag_defaults import RAW_ASSET, default_args, landing_asset  
     doc_md=__doc__,
 )
 def swdw_ingest_submissions():
-    @task
-    def discover() -> list[dict]:
-        """Files in the landing zone that are not yet in the submission register."""
-        from ingest.jobs.pipeline import discover_pending
+    @task(multiple_outputs=True)
+    def discover() -> dict:
+        """Open the pass over the files in the landing zone that are not yet in the register."""
+        from ingest.airflow.tasks import begin_ingest
 
-        pending = list(discover_pending())
-        print(f"{len(pending)} pending file(s) in the landing zone")
-        for item in pending:
-            print(f"  {item['department_code']}/{item['submission_type']}/{item['file_name']}")
-        return pending
+        return begin_ingest()
 
     @task(
         # shown in the grid instead of 0, 1, 2...; renders before and after the run, and
@@ -81,69 +78,27 @@ def swdw_ingest_submissions():
         from airflow.sdk import get_current_context
 
         from ingest.airflow.lineage import declare_file_task_inputs, declare_file_task_outputs
-        from ingest.airflow.local_runner import process_file_task
+        from ingest.airflow.tasks import process_file as process
 
         context = get_current_context()
         declare_file_task_inputs(context["task"], file)  # OpenLineage: the landing file
-        outcome = process_file_task(file)
+        outcome = process(file)
         declare_file_task_outputs(context["task"], outcome)  # OpenLineage: raw.<type>, the register
-        context["swdw_outcome"] = outcome.get("status")
-        print(
-            f"{file['department_code']}/{file['submission_type']}/{file['file_name']}: "
-            f"{outcome.get('status')} (submission {outcome.get('submission_id')}, "
-            f"rows {outcome.get('row_count')}, errors {outcome.get('error_count')}, "
-            f"warnings {outcome.get('warning_count')}) {outcome.get('reason') or ''}".rstrip()
-        )
+        context["swdw_outcome"] = outcome["status"]
         return outcome
 
     @task(outlets=[RAW_ASSET], trigger_rule="all_done")
-    def publish(outcomes, outlet_events=None) -> dict:
-        """Summarise the run; update the raw Asset only when something was loaded.
+    def publish(run_id: int, outcomes, outlet_events=None) -> dict:
+        """Close the pass; update the raw Asset only when something was loaded.
 
         Runs even when some files failed unexpectedly (those have no outcome), so files that
         did load still reach the marts. A skipped task emits no asset event, so the build DAG
         is triggered only by runs that changed raw.*.
         """
-        from airflow.sdk.exceptions import AirflowSkipException
+        from ingest.airflow.tasks import finish_ingest
 
-        from ingest.jobs.pipeline import count_outcomes
-
-        results = [o for o in (outcomes or []) if o]
-        counts = count_outcomes(results)
-        loaded = [o["submission_id"] for o in results if o.get("status") == "loaded"]
-        summary = {
-            "files": len(results),
-            "by_status": counts,
-            "loaded_submission_ids": loaded,
-            "rows_loaded": sum(o.get("row_count") or 0 for o in results if o.get("status") == "loaded"),
-            "errors": sum(o.get("error_count") or 0 for o in results),
-            "warnings": sum(o.get("warning_count") or 0 for o in results),
-        }
-        print(
-            "ingest summary: "
-            + ", ".join(f"{k}={len(v) if k == 'loaded_submission_ids' else v}" for k, v in summary.items())
-        )
-        quarantined = [o for o in results if o.get("status") == "quarantined"]
-        if quarantined:
-            from ingest.notify import notify, quarantine_lines
-
-            summary["notification"] = notify(
-                "quarantine",
-                f"{len(quarantined)} 份报送被退回 / {len(quarantined)} submission(s) quarantined",
-                quarantine_lines(quarantined),
-                {"submission_ids": [o.get("submission_id") for o in quarantined]},
-            )
-        from ingest.warehouse.audit_chain import record_chain_heads
-
-        record_chain_heads(source="airflow:swdw_ingest_submissions")
-        if not loaded:
-            raise AirflowSkipException("no submission loaded: raw.* unchanged, no asset event")
-        outlet_events[RAW_ASSET].extra = {
-            "loaded_submission_ids": loaded,
-            "rows_loaded": summary["rows_loaded"],
-            # swdw_build_marts rebuilds only what these types feed (ingest.jobs.transform.incremental_selection)
-            "submission_types": sorted({o["submission_type"] for o in results if o.get("status") == "loaded"}),
-        }
+        summary, extra = finish_ingest(run_id, outcomes)
+        outlet_events[RAW_ASSET].extra = extra
         return summary
 
     # the failed file task has alerted already
@@ -152,9 +107,9 @@ def swdw_ingest_submissions():
         """Keeps the run red when a file task failed, although publish still ran."""
         raise RuntimeError("at least one process_file task failed; see its log (the file stays in the landing zone)")
 
-    files = discover()
-    outcomes = process_file.expand(file=files)
-    publish(outcomes)
+    begun = discover()
+    outcomes = process_file.expand(file=begun["files"])
+    publish(begun["run_id"], outcomes)
     outcomes >> fail_if_any_file_failed()
 
 

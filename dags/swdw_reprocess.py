@@ -5,8 +5,9 @@ department_code, submission_type, report_period (YYYY-MM), optional submission_i
 Without an id, every current (loaded or quarantined) submission of that department, type
 and period is reprocessed.
 
-reprocess -> rebuild_marts (dbt build of the models fed by raw.<type> and of
-mart_submission_quality; skipped when nothing was loaded) -> report
+reprocess -> rebuild_marts (the dbt selection an ingest of the loaded types uses; skipped when
+nothing was loaded). The reprocess is a pass like an ingest (ingest.jobs.ingest_pass): it is
+recorded in audit.pipeline_run and alerts the same way (quarantined again, flagged).
 
 What reprocessing may and may not do to the register (no second register row for the same
 bytes, nothing loaded twice, quarantined -> loaded only after a clean re-validation, every
@@ -57,62 +58,19 @@ from ingest.airflow.dag_defaults import default_args, department_codes, submissi
 def swdw_reprocess():
     @task
     def reprocess(params=None, run_id=None) -> list[dict]:
-        """Re-validate from the kept original; load what is now accepted (ingest.jobs.reprocess)."""
-        from airflow.sdk.exceptions import AirflowFailException
+        """Re-validate from the kept original as one pass; load what is now accepted."""
+        from ingest.airflow.tasks import reprocess as run
 
-        from ingest.jobs.reprocess import ReprocessError
-        from ingest.jobs.reprocess import reprocess as run
-
-        try:
-            return run(
-                params["department_code"],
-                params["submission_type"],
-                params["report_period"],
-                params.get("submission_id"),
-                requested_by="airflow:swdw_reprocess",
-                airflow_run_id=run_id,
-            )
-        except ReprocessError as exc:  # wrong parameters or altered evidence: a retry cannot help
-            raise AirflowFailException(str(exc)) from exc
+        return run(params, run_id)
 
     @task
-    def rebuild_marts(outcomes: list[dict], params=None) -> list[str]:
-        """dbt build of the affected models and their tests, when something was loaded."""
-        from airflow.sdk.exceptions import AirflowSkipException
+    def rebuild_marts(outcomes: list[dict]) -> list[str]:
+        """dbt build with the selection an ingest of the loaded types uses, when something was loaded."""
+        from ingest.airflow.tasks import rebuild_after_reprocess
 
-        from ingest.jobs.reprocess import dbt_selection
-        from ingest.jobs.reprocess import rebuild_marts as build
+        return rebuild_after_reprocess(outcomes)
 
-        if not any(o["action"] == "loaded" for o in outcomes):
-            raise AirflowSkipException("nothing was loaded: raw.* and the register are unchanged")
-        if not build(params["submission_type"]):
-            raise RuntimeError("dbt build of the affected marts failed")
-        return dbt_selection(params["submission_type"])
-
-    @task(trigger_rule="none_failed")
-    def report(outcomes: list[dict]) -> dict:
-        """Summary of the run; alerts when a loaded submission would now be rejected."""
-        from ingest.notify import notify
-
-        counts: dict[str, int] = {}
-        for o in outcomes:
-            counts[o["action"]] = counts.get(o["action"], 0) + 1
-        print(f"reprocess summary: {counts or 'nothing selected'}")
-        flagged = [o for o in outcomes if o["action"] == "flagged"]
-        if flagged:
-            notify(
-                "reprocess_flagged",
-                f"{len(flagged)} 份已入库报送按现行规则不通过 / {len(flagged)} loaded submission(s) fail current rules",
-                [
-                    f"#{o['submission_id']} {o['department_code']}/{o['submission_type']}/{o['file_name']}: "
-                    f"{o['reason']}"
-                    for o in flagged
-                ],
-            )
-        return counts
-
-    outcomes = reprocess()
-    rebuild_marts(outcomes) >> report(outcomes)
+    rebuild_marts(reprocess())
 
 
 swdw_reprocess()

@@ -39,7 +39,7 @@ EXIT_QUARANTINED = 3  # --strict: a file was quarantined by a rule
 
 
 def _ingest_exit_code(outcomes, strict: bool) -> int:
-    from ingest.jobs.pipeline import FileStatus, count_outcomes
+    from ingest.jobs.outcomes import FileStatus, count_outcomes
 
     counts = count_outcomes(outcomes)
     if counts[FileStatus.FAILED]:
@@ -49,35 +49,49 @@ def _ingest_exit_code(outcomes, strict: bool) -> int:
     return EXIT_OK
 
 
-def _cmd_ingest(args) -> int:
-    from ingest.jobs.pipeline import ingest_landing, print_outcomes
+def _ingest(args):
+    from ingest.jobs.outcomes import print_outcomes
+    from ingest.jobs.pipeline import ingest_pass
 
-    outcomes = ingest_landing(trigger="cli")
+    outcomes, summary = ingest_pass(trigger="cli")
     print_outcomes(outcomes)
-    return _ingest_exit_code(outcomes, args.strict)
+    return _ingest_exit_code(outcomes, args.strict), summary
+
+
+def _cmd_ingest(args) -> int:
+    return _ingest(args)[0]
+
+
+def _build(select: list[str] | None = None) -> int:
+    from ingest.jobs.transform import dbt_build, generate_docs
+
+    if not dbt_build(select=select):
+        return EXIT_BUILD_FAILED
+    print(f"dbt docs: {generate_docs() / 'index.html'}")
+    return EXIT_OK
 
 
 def _cmd_build(args) -> int:
-    from ingest.jobs.transform import dbt_build, generate_docs
-
-    if not dbt_build():
-        return 1
-    print(f"dbt docs: {generate_docs() / 'index.html'}")
-    return 0
+    return _build()
 
 
 def _cmd_run(args) -> int:
-    # the build runs whatever ingest met: what was accepted reaches the marts
-    ingested = _cmd_ingest(args)
-    return _cmd_build(args) or ingested
+    from ingest.jobs.transform import stale_marts
+
+    ingested, summary = _ingest(args)
+    # what was accepted reaches the marts; nothing loaded over current marts needs no build
+    if not args.build and not summary.loaded_types and not stale_marts():
+        print("build: skipped, nothing loaded and the marts are current (marts.mart_build_info); --build forces one")
+        return ingested
+    return _build() or ingested
 
 
 def _cmd_reprocess(args) -> int:
-    from ingest.jobs.reprocess import rebuild_marts, reprocess_by_id
+    from ingest.jobs.reprocess import ReprocessAction, rebuild_marts, reprocess_by_id
 
     outcomes = reprocess_by_id(args.submission_id)
-    loaded = [o for o in outcomes if o["action"] == "loaded"]
-    if loaded and not rebuild_marts(loaded[0]["submission_type"]):
+    loaded_types = {o["submission_type"] for o in outcomes if o["action"] == ReprocessAction.LOADED}
+    if loaded_types and not rebuild_marts(loaded_types):
         return EXIT_BUILD_FAILED
     return EXIT_OK
 
@@ -171,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="ingest every new landing file, then dbt build")
     run.add_argument("--strict", action="store_true", help="exit 3 if any file was quarantined")
+    run.add_argument(
+        "--build", action="store_true", help="build even when nothing was loaded and the marts are current"
+    )
     run.set_defaults(func=_cmd_run)
     ingest = sub.add_parser("ingest", help="ingest every new landing file")
     ingest.add_argument("--strict", action="store_true", help="exit 3 if any file was quarantined")

@@ -229,13 +229,3 @@ def notify(
             print(f"swdw notify: delivery via {conn_id} failed: {exc}", flush=True)
             result[conn_id] = f"failed: {exc}"
     return result
-
-
-def quarantine_lines(outcomes: list[dict]) -> list[str]:
-    """One line per quarantined file: who, what, why, where the feedback report is."""
-    return [
-        f"#{o.get('submission_id')} {o.get('department_code')}/{o.get('submission_type')}/{o.get('file_name')}: "
-        f"{o.get('reason') or 'rejected'}" + (f" (feedback: {o['feedback_path']})" if o.get("feedback_path") else "")
-        for o in outcomes
-        if o.get("status") == "quarantined"
-    ]

@@ -13,7 +13,9 @@ import time
 import pytest
 
 from ingest import samples as sample
-from ingest.airflow.local_runner import airflow_env, is_transient, process_file_task
+from ingest.airflow.local_runner import airflow_env
+from ingest.airflow.tasks import process_file as process_file_task
+from ingest.warehouse.connection import is_transient
 
 from .helpers import REPO, query, webhook_server
 
@@ -71,12 +73,12 @@ def test_validation_failure_returns_quarantined_without_raising(samples, clean_w
 def test_a_defect_fails_without_retry(tmp_path, monkeypatch):
     from airflow.sdk.exceptions import AirflowFailException
 
-    import ingest.jobs.pipeline
+    import ingest.airflow.tasks
 
     def broken(entry):
         raise KeyError("bug")
 
-    monkeypatch.setattr(ingest.jobs.pipeline, "process_landing_file", broken)
+    monkeypatch.setattr(ingest.airflow.tasks, "process_landing_file", broken)
     with pytest.raises(AirflowFailException):
         process_file_task(
             {

@@ -27,7 +27,6 @@ from pathlib import Path
 from ingest.airflow.dag_defaults import WAREHOUSE_CONN_ID
 from ingest.airflow.lineage import openlineage_env
 from ingest.config import REPO_ROOT
-from ingest.warehouse.connection import is_transient
 
 DAGS_FOLDER = REPO_ROOT / "dags"
 WAREHOUSE_CONN_ENV = "AIRFLOW_CONN_" + WAREHOUSE_CONN_ID.upper()
@@ -138,39 +137,6 @@ def ensure_airflow_db(env: dict[str, str] | None = None) -> Path:
             old.unlink()
         stamp.touch()
     return database
-
-
-def process_file_task(file: dict) -> dict:
-    """The body of swdw_ingest_submissions.process_file: one landing file, retry policy applied.
-
-    - validation failures never raise: the file is quarantined and the outcome returned
-      (status ``quarantined``), so the task succeeds and is never retried;
-    - transient faults (``is_transient``: the warehouse unreachable) propagate, so Airflow
-      retries the task with exponential backoff; retrying is safe because registration is
-      idempotent and a file is loaded in one transaction;
-    - an internal error is finished by the pipeline itself (quarantined as ``internal_error``,
-      status ``failed``); the task then fails at once (AirflowFailException: no retries) so
-      the run is red and the failure alerts, while the other files go on;
-    - a file that left the landing zone since discovery (handled by a concurrent run or
-      withdrawn) is reported as ``busy``.
-    """
-    from ingest.jobs.pipeline import FileStatus, WarehouseUnavailable, process_landing_file
-
-    try:
-        outcome = dict(process_landing_file(file))
-    except WarehouseUnavailable:
-        raise
-    except Exception as exc:
-        if is_transient(exc):
-            raise
-        from airflow.sdk.exceptions import AirflowFailException
-
-        raise AirflowFailException(f"not retried ({type(exc).__name__}): {exc}") from exc
-    if outcome["status"] == FileStatus.FAILED:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        raise AirflowFailException(f"submission {outcome['submission_id']} quarantined: {outcome['reason']}")
-    return outcome
 
 
 def run_dag_test(

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections import Counter
-from dataclasses import asdict, dataclass, replace
-from enum import StrEnum
+from dataclasses import replace
 from pathlib import Path
 
 from ingest.config import settings
@@ -38,47 +36,19 @@ from ingest.intake.landing import (
     sha256_of,
 )
 from ingest.intake.values import visible
+from ingest.jobs.ingest_pass import PassSummary, begin_pass, finish_pass
+from ingest.jobs.outcomes import FileOutcome, FileStatus
+from ingest.jobs.validation_pages import publish_after_status
+from ingest.quality.evaluation import Evaluation, Stages, evaluate_or_reject
+from ingest.quality.feedback import write_feedback
 from ingest.quality.findings import Finding, Severity, internal_error
 from ingest.warehouse import register
-from ingest.warehouse.connection import WarehouseUnavailable
+from ingest.warehouse.connection import WarehouseUnavailable, bootstrap, connect, is_transient
+from ingest.warehouse.loading import load_accepted
 from ingest.warehouse.locks import try_lock_submission, unlock_submission
+from ingest.warehouse.originals import keep_copy, quarantine_folder, set_aside
 
 MAX_ATTEMPTS = 3
-
-
-class FileStatus(StrEnum):
-    """What one run did with one landing file."""
-
-    LOADED = "loaded"
-    QUARANTINED = "quarantined"  # rejected by a rule: the clerk gets a feedback report
-    FAILED = "failed"  # quarantined after an internal error: an engineer's matter
-    DUPLICATE = "duplicate"  # the same bytes are registered already
-    BUSY = "busy"  # another run holds the file
-
-
-@dataclass
-class FileOutcome:
-    file_name: str
-    department_code: str
-    submission_type: str
-    status: str  # a FileStatus
-    submission_id: int | None = None
-    row_count: int = 0
-    error_count: int = 0
-    warning_count: int = 0
-    reason: str | None = None
-    superseded: int = 0
-    data_docs_url: str | None = None
-    feedback_path: str | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def count_outcomes(outcomes) -> dict[str, int]:
-    """Files per FileStatus (every status present, zeros included); takes FileOutcomes or their dicts."""
-    counts = Counter(o["status"] if isinstance(o, dict) else o.status for o in outcomes)
-    return {status.value: counts.get(status, 0) for status in FileStatus}
 
 
 def _landed_at(landing_file: LandingFile) -> dt.datetime | None:
@@ -144,8 +114,6 @@ def process_landing_file(entry: dict | LandingFile) -> dict:
 
 def _guarded(landing_file: LandingFile, sha: str, size: int, work) -> FileOutcome:
     """Register the file, hold its lock and run ``work`` unless the same bytes are finished already."""
-    from ingest.warehouse.connection import connect, is_transient
-
     department = _storable(landing_file.department_code) or "(none)"
     kind = _storable(landing_file.submission_type) or "(none)"
     outcome = FileOutcome(_storable(landing_file.file_name), department, kind, FileStatus.DUPLICATE)
@@ -166,9 +134,7 @@ def _guarded(landing_file: LandingFile, sha: str, size: int, work) -> FileOutcom
                 outcome.status, outcome.reason = FileStatus.BUSY, "being processed by another run"
                 return outcome
             try:
-                status, archive_path = conn.execute(
-                    "select status, archive_path from audit.submission where submission_id = %s", (submission_id,)
-                ).fetchone()
+                status, archive_path = register.status_and_original(conn, submission_id)
                 if status not in register.UNFINISHED:
                     # the same bytes are already registered: finish a landing clean-up a crash may have left
                     if archive_path and Path(archive_path).exists():
@@ -189,9 +155,6 @@ def _guarded(landing_file: LandingFile, sha: str, size: int, work) -> FileOutcom
 
 
 def _process(conn, landing_file: LandingFile, data: bytes, submission_id: int, outcome: FileOutcome) -> None:
-    from ingest.quality.evaluation import Evaluation, Stages, evaluate_or_reject
-    from ingest.warehouse.connection import is_transient
-
     attempts = register.start_attempt(conn, submission_id)
     if attempts > MAX_ATTEMPTS:
         interrupted = Finding(
@@ -227,8 +190,6 @@ def _process(conn, landing_file: LandingFile, data: bytes, submission_id: int, o
         _quarantine(conn, landing_file, data, submission_id, failed, outcome)
         outcome.status = FileStatus.FAILED
     remove_from_landing(landing_file)
-    from ingest.jobs.validation_pages import publish_after_status
-
     publish_after_status(conn, submission_id)  # the final status on its validation page (and superseded ones)
 
 
@@ -241,12 +202,8 @@ def _describe(outcome: FileOutcome, evaluation) -> None:
 
 def _refuse(landing_file: LandingFile, finding: Finding) -> FileOutcome:
     """Quarantine an entry that is never read: the entry itself is moved aside, not opened."""
-    from ingest.quality.evaluation import Evaluation
 
     def work(conn, submission_id: int, outcome: FileOutcome) -> None:
-        from ingest.quality.feedback import write_feedback
-        from ingest.warehouse.originals import quarantine_folder, set_aside
-
         register.start_attempt(conn, submission_id)
         evaluation = Evaluation(findings=[finding])
         _describe(outcome, evaluation)
@@ -271,8 +228,6 @@ def _refuse(landing_file: LandingFile, finding: Finding) -> FileOutcome:
 
 
 def _load(conn, landing_file: LandingFile, data: bytes, submission_id: int, evaluation, outcome: FileOutcome) -> None:
-    from ingest.warehouse.loading import load_accepted
-
     with conn.transaction():
         outcome.superseded = load_accepted(
             conn,
@@ -294,9 +249,6 @@ def _load(conn, landing_file: LandingFile, data: bytes, submission_id: int, eval
 
 
 def _quarantine(conn, landing_file: LandingFile, data: bytes, submission_id: int, evaluation, outcome) -> None:
-    from ingest.quality.feedback import write_feedback
-    from ingest.warehouse.originals import keep_copy, quarantine_folder
-
     folder = quarantine_folder(submission_id)
     kept = keep_copy(data, folder, landing_file.file_name)
     write_feedback(folder, evaluation.findings)
@@ -318,22 +270,18 @@ def _quarantine(conn, landing_file: LandingFile, data: bytes, submission_id: int
 
 def discover_pending() -> list[dict]:
     """Bootstrap the warehouse, then list the landing files as dicts (the DAG maps over them)."""
-    from ingest.warehouse.connection import bootstrap
-
     bootstrap()
     return [f.to_dict() for f in discover(settings().landing)]
 
 
-def ingest_landing(trigger: str = "cli", progress=sys.stderr) -> list[FileOutcome]:
-    """Process every file in the landing zone, oldest first; records the pass in audit.pipeline_run."""
-    from ingest.warehouse.connection import connect
-
+def begin_ingest_pass(trigger: str) -> dict:
+    """Bootstrap, list the pending landing files and open the pass: ``{"run_id", "files"}`` (the DAG maps over files)."""
     files = discover_pending()
-    with connect(autocommit=True) as conn:
-        run_id = conn.execute(
-            "insert into audit.pipeline_run (trigger, files_seen) values (%s, %s) returning run_id",
-            (trigger, len(files)),
-        ).fetchone()[0]
+    return {"run_id": begin_pass(trigger, len(files)), "files": files}
+
+
+def process_each(files: list[dict], progress=sys.stderr) -> list[FileOutcome]:
+    """Every file in order; one file's unexpected failure is its own outcome, never the others'."""
     outcomes = []
     for number, entry in enumerate(files, 1):
         if progress:
@@ -357,37 +305,16 @@ def ingest_landing(trigger: str = "cli", progress=sys.stderr) -> list[FileOutcom
                     reason=f"{finding.message_zh} | {finding.message_en}",
                 )
             )
-    counts = count_outcomes(outcomes)
-    with connect(autocommit=True) as conn:
-        conn.execute(
-            "update audit.pipeline_run set finished_at = now(), loaded = %s, quarantined = %s, "
-            "duplicates = %s, failed = %s where run_id = %s",
-            (
-                counts[FileStatus.LOADED],
-                counts[FileStatus.QUARANTINED],
-                counts[FileStatus.DUPLICATE],
-                counts[FileStatus.FAILED],
-                run_id,
-            ),
-        )
-    from ingest.warehouse.audit_chain import record_chain_heads
-
-    record_chain_heads(source=f"ingest:{trigger}")  # the heads outside the database, beside the Data Docs
     return outcomes
 
 
-def print_outcomes(outcomes: list[FileOutcome]) -> None:
-    for o in outcomes:
-        detail = f"{o.row_count} rows, {o.error_count} errors, {o.warning_count} warnings"
-        if o.superseded:
-            detail += f", supersedes {o.superseded} earlier"
-        print(
-            f"{o.status:11} #{o.submission_id or '-':<5} {o.department_code}/{o.submission_type}/"
-            f"{o.file_name}: {detail}"
-        )
-        if o.reason:
-            print(f"{'':12}reason: {o.reason}")
-        if o.feedback_path:
-            print(f"{'':12}feedback: {o.feedback_path}")
-    counts = count_outcomes(outcomes)
-    print("ingest: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(outcomes)} files)")
+def ingest_pass(trigger: str = "cli", progress=sys.stderr) -> tuple[list[FileOutcome], PassSummary]:
+    """Process every file in the landing zone, oldest first, as one pass (jobs.ingest_pass)."""
+    begun = begin_ingest_pass(trigger)
+    outcomes = process_each(begun["files"], progress)
+    return outcomes, finish_pass(begun["run_id"], trigger, outcomes)
+
+
+def ingest_landing(trigger: str = "cli", progress=sys.stderr) -> list[FileOutcome]:
+    """The outcomes of ``ingest_pass``."""
+    return ingest_pass(trigger, progress)[0]

@@ -8,7 +8,7 @@ asking the department to send it again.
 What an auditor can rely on:
 
 1. History is not rewritten. A submission keeps its submission_id, sha256, file name and
-   received_at (lateness is still judged by when the file landed). DESIGN §4's rule holds:
+   received_at (lateness is still judged by when the file landed). docs/design.md §4's rule holds:
    the same bytes from the same department and type are registered once and never loaded
    twice — reprocessing never creates a second register row for bytes already registered
    (the register's unique key forbids it, rightly) and never loads rows for a submission
@@ -39,8 +39,11 @@ What an auditor can rely on:
      the discrepancy is recorded and alerted.
    - received or validating (an interrupted ingest): ``skipped`` — the ingest DAG finishes
      those from the landing zone.
-5. Afterwards the marts that depend on the submission type and on the register are
-   rebuilt with dbt (``rebuild_marts``), when anything was loaded.
+5. A reprocess is a pass like any ingest (``jobs.ingest_pass``): a row in
+   ``audit.pipeline_run``, the same alerts (a reprocessed file that fails again is alerted as a
+   quarantine, a flagged one as ``reprocess_flagged``), the chain heads. Afterwards the marts are
+   rebuilt with the selection an ingest of the loaded types uses (``rebuild_marts``), when
+   anything was loaded.
 
 The register gains one transition, quarantined → loaded, and only through this module.
 """
@@ -51,21 +54,49 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
+
+from ingest.intake.contracts import get_contract
+from ingest.intake.landing import LandingFile
+from ingest.jobs.ingest_pass import PassSummary, begin_pass, finish_pass
+from ingest.jobs.outcomes import FileOutcome, FileStatus
+from ingest.jobs.transform import dbt_build, incremental_selection
+from ingest.jobs.validation_pages import publish_after_status
+from ingest.quality.evaluation import evaluate_or_reject
+from ingest.quality.feedback import write_feedback
+from ingest.warehouse import register, reprocess_runs
+from ingest.warehouse.connection import bootstrap, connect
+from ingest.warehouse.loading import load_accepted
+from ingest.warehouse.locks import SubmissionBusy, try_lock_submission, unlock_submission
+from ingest.warehouse.originals import quarantine_folder
+from ingest.warehouse.register import SubmissionStatus
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-def _period_sql() -> str:
-    """The submission's reporting month, as dbt's stg_submissions computes it (one SQL function)."""
-    from ingest.config import calendar_settings
-    from ingest.warehouse.register import period_month_sql
-
-    return period_month_sql(calendar_settings()[1])
-
-
 class ReprocessError(RuntimeError):
     """The request cannot be carried out as asked (wrong parameters, altered evidence)."""
+
+
+class ReprocessAction(StrEnum):
+    """What a verdict did to a submission (module docstring, 4)."""
+
+    LOADED = "loaded"
+    STILL_REJECTED = "still_rejected"
+    CONFIRMED = "confirmed"
+    FLAGGED = "flagged"
+    SKIPPED = "skipped"
+
+
+# how each action counts in the pass that ran it (audit.pipeline_run, alerts)
+PASS_STATUS = {
+    ReprocessAction.LOADED: FileStatus.LOADED,
+    ReprocessAction.STILL_REJECTED: FileStatus.QUARANTINED,
+    ReprocessAction.CONFIRMED: FileStatus.CONFIRMED,
+    ReprocessAction.FLAGGED: FileStatus.FLAGGED,
+    ReprocessAction.SKIPPED: FileStatus.BUSY,
+}
 
 
 @dataclass
@@ -76,7 +107,7 @@ class ReprocessOutcome:
     submission_type: str
     file_name: str
     previous_status: str
-    action: str
+    action: ReprocessAction
     new_status: str
     verdict: str | None = None
     row_count: int = 0
@@ -87,6 +118,21 @@ class ReprocessOutcome:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def file_outcome(self) -> FileOutcome:
+        """This attempt as one file of its pass."""
+        return FileOutcome(
+            self.file_name,
+            self.department_code,
+            self.submission_type,
+            PASS_STATUS[self.action],
+            submission_id=self.submission_id,
+            row_count=self.row_count,
+            error_count=self.error_count,
+            warning_count=self.warning_count,
+            reason=self.reason,
+            feedback_path=self.feedback_path,
+        )
 
 
 def parse_period(value: str | None) -> dt.date | None:
@@ -107,41 +153,16 @@ def select_submissions(
     by id to reprocess it anyway).
     """
     period = parse_period(report_period)
-    period_sql = _period_sql()
-    columns = (
-        "submission_id, department_code, submission_type, file_name, sha256, status, "
-        "archive_path, received_at, error_count, warning_count, " + period_sql + " as period_month"
-    )
     if submission_id is not None:
-        row = conn.execute(
-            f"select {columns} from audit.submission where submission_id = %s", (submission_id,)
-        ).fetchone()
-        if row is None:
+        item = reprocess_runs.submission_by_id(conn, submission_id)
+        if item is None:
             raise ReprocessError(f"submission {submission_id} is not in the register")
-        found = [row]
+        found = [item]
     else:
         if period is None:
             raise ReprocessError("give a report period (YYYY-MM) or a submission id")
-        found = conn.execute(
-            f"select {columns} from audit.submission where department_code = %s and submission_type = %s "
-            f"and {period_sql} = %s and status in ('loaded', 'quarantined') order by received_at, submission_id",
-            (department_code, submission_type, period),
-        ).fetchall()
-    names = (
-        "submission_id",
-        "department_code",
-        "submission_type",
-        "file_name",
-        "sha256",
-        "status",
-        "archive_path",
-        "received_at",
-        "error_count",
-        "warning_count",
-        "period_month",
-    )
-    result = [dict(zip(names, row)) for row in found]
-    for item in result:
+        found = reprocess_runs.current_submissions(conn, department_code, submission_type, period)
+    for item in found:
         if (item["department_code"], item["submission_type"]) != (department_code, submission_type):
             raise ReprocessError(
                 f"submission {item['submission_id']} is {item['department_code']}/{item['submission_type']}, "
@@ -152,71 +173,35 @@ def select_submissions(
                 f"note: submission {submission_id} reports for {item['period_month']:%Y-%m}, "
                 f"not {period:%Y-%m}; reprocessing it as asked by id"
             )
-    return result
-
-
-def _start_run(conn, item: dict, verified: bool, action: str, reason: str | None, request: dict) -> int:
-    """The audit.reprocess_run row of one attempt (finished by _finish_run)."""
-    from psycopg.types.json import Jsonb
-
-    return conn.execute(
-        "insert into audit.reprocess_run (submission_id, requested_by, airflow_run_id, parameters, "
-        "previous_status, previous_error_count, previous_warning_count, sha256_verified, action, "
-        "new_status, reason) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning reprocess_id",
-        (
-            item["submission_id"],
-            request.get("requested_by"),
-            request.get("airflow_run_id"),
-            Jsonb(request.get("parameters") or {}),
-            item["status"],
-            item["error_count"],
-            item["warning_count"],
-            verified,
-            action,
-            item["status"],
-            reason,
-        ),
-    ).fetchone()[0]
+    return found
 
 
 def _finish_run(conn, outcome: ReprocessOutcome) -> None:
-    conn.execute(
-        "update audit.reprocess_run set verdict = %s, action = %s, new_status = %s, row_count = %s, "
-        "error_count = %s, warning_count = %s, reason = %s, feedback_path = %s, finished_at = now() "
-        "where reprocess_id = %s",
-        (
-            outcome.verdict,
-            outcome.action,
-            outcome.new_status,
-            outcome.row_count,
-            outcome.error_count,
-            outcome.warning_count,
-            outcome.reason,
-            outcome.feedback_path,
-            outcome.reprocess_id,
-        ),
+    reprocess_runs.finish_run(
+        conn,
+        outcome.reprocess_id,
+        verdict=outcome.verdict,
+        action=outcome.action,
+        new_status=outcome.new_status,
+        row_count=outcome.row_count,
+        error_count=outcome.error_count,
+        warning_count=outcome.warning_count,
+        reason=outcome.reason,
+        feedback_path=outcome.feedback_path,
     )
 
 
-def _act(conn, item: dict, data: bytes, evaluation, reprocess_id: int) -> tuple[str, str | None]:
+def _act(conn, item: dict, data: bytes, evaluation, reprocess_id: int) -> tuple[ReprocessAction, str | None]:
     """What the verdict does to the submission (module docstring, 4); returns (action, feedback path)."""
-    from ingest.intake.contracts import get_contract
-    from ingest.warehouse.loading import load_accepted
-    from ingest.warehouse.originals import quarantine_folder
-    from ingest.warehouse.register import SubmissionStatus
-
     sid = item["submission_id"]
     if item["status"] != SubmissionStatus.QUARANTINED:
-        return ("confirmed" if evaluation.accepted else "flagged"), None
+        return (ReprocessAction.CONFIRMED if evaluation.accepted else ReprocessAction.FLAGGED), None
     if not evaluation.accepted:
-        from ingest.quality.feedback import write_feedback
-
         folder = quarantine_folder(sid) / f"reprocess_{reprocess_id}"
         folder.mkdir(parents=True, exist_ok=True)
         write_feedback(folder, evaluation.findings)
-        return "still_rejected", str(folder / "feedback.xlsx")
-    contract = get_contract(item["submission_type"])
-    existing = conn.execute(f"select count(*) from {contract.raw_table} where submission_id = %s", (sid,)).fetchone()[0]
+        return ReprocessAction.STILL_REJECTED, str(folder / "feedback.xlsx")
+    existing = reprocess_runs.raw_row_count(conn, get_contract(item["submission_type"]).raw_table, sid)
     if existing:
         raise ReprocessError(f"submission {sid} is quarantined but has {existing} raw rows; not loading")
     load_accepted(
@@ -229,7 +214,7 @@ def _act(conn, item: dict, data: bytes, evaluation, reprocess_id: int) -> tuple[
         evaluation=evaluation,
         status_reason=f"reprocess #{reprocess_id}: accepted on re-validation (was quarantined)",
     )
-    return "loaded", None
+    return ReprocessAction.LOADED, None
 
 
 def _kept_original(item: dict) -> tuple[Path | None, bytes | None, bool]:
@@ -248,11 +233,6 @@ def reprocess_submission(
     parameters: dict | None = None,
 ) -> ReprocessOutcome:
     """Re-validate one submission from its kept original and act on the verdict (module docstring, 4)."""
-    from ingest.intake.landing import LandingFile
-    from ingest.quality.evaluation import evaluate_or_reject
-    from ingest.warehouse import register
-    from ingest.warehouse.locks import try_lock_submission, unlock_submission
-
     sid, status = item["submission_id"], item["status"]
     request = {"requested_by": requested_by, "airflow_run_id": airflow_run_id, "parameters": parameters}
     outcome = ReprocessOutcome(
@@ -262,26 +242,29 @@ def reprocess_submission(
         item["submission_type"],
         item["file_name"],
         previous_status=status,
-        action="skipped",
+        action=ReprocessAction.SKIPPED,
         new_status=status,
     )
     kept, data, verified = _kept_original(item)
+    skipped = ReprocessAction.SKIPPED
     if status in register.UNFINISHED:
         outcome.reason = "ingest has not finished this submission; the ingest DAG completes it from the landing zone"
-        outcome.reprocess_id = _start_run(conn, item, verified, "skipped", outcome.reason, request)
+        outcome.reprocess_id = reprocess_runs.start_run(
+            conn, item, verified=verified, action=skipped, reason=outcome.reason, request=request
+        )
         return outcome
     if data is None:
         raise ReprocessError(f"submission {sid}: the kept original {kept} is missing")
     if not verified:
-        _start_run(conn, item, verified, "skipped", "sha256 of the kept original does not match the register", request)
+        mismatch = "sha256 of the kept original does not match the register"
+        reprocess_runs.start_run(conn, item, verified=verified, action=skipped, reason=mismatch, request=request)
         raise ReprocessError(f"submission {sid}: {kept} does not hash to the registered sha256 — not reprocessed")
     if not try_lock_submission(conn, sid):
-        import psycopg
-
-        # another run holds the submission: a transient condition, the task retries later
-        raise psycopg.OperationalError(f"submission {sid} is being processed by another run")
+        raise SubmissionBusy(sid)
     try:
-        outcome.reprocess_id = _start_run(conn, item, verified, "skipped", "in progress", request)
+        outcome.reprocess_id = reprocess_runs.start_run(
+            conn, item, verified=verified, action=skipped, reason="in progress", request=request
+        )
         landing_file = LandingFile(
             str(kept), item["department_code"], item["submission_type"], item["file_name"], kept.stat().st_mtime
         )
@@ -294,30 +277,24 @@ def reprocess_submission(
             outcome.action, outcome.feedback_path = _act(conn, item, data, evaluation, outcome.reprocess_id)
             register.record_findings(conn, evaluation.findings, submission_id=sid, reprocess_id=outcome.reprocess_id)
             register.record_validation_results(conn, sid, evaluation.validation_results)
-            outcome.new_status = conn.execute(
-                "select status from audit.submission where submission_id = %s", (sid,)
-            ).fetchone()[0]
+            outcome.new_status = register.status_of(conn, sid)
             _finish_run(conn, outcome)
-        from ingest.jobs.validation_pages import publish_after_status
-
         publish_after_status(conn, sid, [evaluation.data_docs_url] if evaluation.data_docs_url else [])
         return outcome
     finally:
         unlock_submission(conn, sid)
 
 
-def reprocess(
+def reprocess_pass(
     department_code: str,
     submission_type: str,
     report_period: str | None,
     submission_id: int | None = None,
     *,
-    requested_by: str | None = None,
+    requested_by: str = "unknown",
     airflow_run_id: str | None = None,
-) -> list[dict]:
-    """Reprocess what the parameters name; returns one outcome dict per submission."""
-    from ingest.warehouse.connection import bootstrap, connect
-
+) -> tuple[list[ReprocessOutcome], PassSummary]:
+    """Reprocess what the parameters name, as one pass (jobs.ingest_pass)."""
     bootstrap()
     parameters = {
         "department_code": department_code,
@@ -327,49 +304,41 @@ def reprocess(
     }
     with connect(autocommit=True) as conn:
         items = select_submissions(conn, department_code, submission_type, report_period, submission_id)
+        trigger = f"reprocess:{requested_by}"
+        run_id = begin_pass(trigger, len(items))
         outcomes = [
             reprocess_submission(
                 conn, item, requested_by=requested_by, airflow_run_id=airflow_run_id, parameters=parameters
-            ).to_dict()
+            )
             for item in items
         ]
     for o in outcomes:
         print(
-            f"reprocess #{o['reprocess_id']}: submission {o['submission_id']} {o['department_code']}/"
-            f"{o['submission_type']}/{o['file_name']}: {o['previous_status']} -> {o['action']} "
-            f"(verdict {o['verdict']}, rows {o['row_count']}, errors {o['error_count']}, "
-            f"warnings {o['warning_count']}) {o['reason'] or ''}".rstrip()
+            f"reprocess #{o.reprocess_id}: submission {o.submission_id} {o.department_code}/"
+            f"{o.submission_type}/{o.file_name}: {o.previous_status} -> {o.action} "
+            f"(verdict {o.verdict}, rows {o.row_count}, errors {o.error_count}, "
+            f"warnings {o.warning_count}) {o.reason or ''}".rstrip()
         )
     if not outcomes:
         print(f"nothing to reprocess for {department_code}/{submission_type}/{report_period}")
-    from ingest.warehouse.audit_chain import record_chain_heads
+    return outcomes, finish_pass(run_id, trigger, [o.file_outcome() for o in outcomes])
 
-    record_chain_heads(source=f"reprocess:{requested_by or 'unknown'}")
-    return outcomes
+
+def reprocess(*args, **kwargs) -> list[dict]:
+    """``reprocess_pass``'s outcomes as dicts."""
+    return [o.to_dict() for o in reprocess_pass(*args, **kwargs)[0]]
 
 
 def reprocess_by_id(submission_id: int, requested_by: str = "cli") -> list[dict]:
     """`swdw reprocess SUBMISSION_ID`: the submission's own department and type, no period needed."""
-    from ingest.warehouse.connection import bootstrap, connect
-
     bootstrap()
     with connect() as conn:
-        found = conn.execute(
-            "select department_code, submission_type from audit.submission where submission_id = %s", (submission_id,)
-        ).fetchone()
+        found = register.department_and_type(conn, submission_id)
     if found is None:
         raise ReprocessError(f"submission {submission_id} is not in the register")
     return reprocess(found[0], found[1], None, submission_id, requested_by=requested_by)
 
 
-def dbt_selection(submission_type: str) -> list[str]:
-    """The models (and their tests) fed by raw.<type>, and the register-quality chain."""
-    # descendants only: their other parents (dimensions, seeds) exist from the last full build
-    return [f"source:raw.{submission_type}+", "int_submission_periods+"]
-
-
-def rebuild_marts(submission_type: str) -> bool:
-    """dbt build (models and their tests) of the marts a reprocess of this type can change."""
-    from ingest.jobs.transform import run_dbt
-
-    return run_dbt(["build", "--select", *dbt_selection(submission_type)])
+def rebuild_marts(submission_types) -> bool:
+    """dbt build of what a pass that loaded these types changes: the selection an ingest uses."""
+    return dbt_build(select=incremental_selection(submission_types))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from ingest.config import settings
+from ingest.warehouse.locks import SubmissionBusy
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -69,10 +70,12 @@ def dbt_env() -> dict[str, str]:
 def is_transient(exc: BaseException) -> bool:
     """A fault worth retrying with backoff: the warehouse or the landing store was unreachable.
 
-    psycopg.OperationalError covers connection refused, a dropped connection, the server
+    SubmissionBusy: another run holds the submission for now. psycopg.OperationalError covers connection refused, a dropped connection, the server
     shutting down, too many connections, deadlocks and serialisation failures. Anything else
     (a bug, a malformed configuration) fails the same way on every try.
     """
     import psycopg
 
-    return isinstance(exc, (WarehouseUnavailable, psycopg.OperationalError, ConnectionError, TimeoutError))
+    return isinstance(
+        exc, (WarehouseUnavailable, SubmissionBusy, psycopg.OperationalError, ConnectionError, TimeoutError)
+    )

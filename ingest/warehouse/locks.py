@@ -30,3 +30,11 @@ def try_lock_submission(conn, submission_id: int) -> bool:
 
 def unlock_submission(conn, submission_id: int) -> None:
     conn.execute("select pg_advisory_unlock(%s, %s)", (SUBMISSION_NAMESPACE, submission_id))
+
+
+class SubmissionBusy(RuntimeError):
+    """Another run holds the submission: transient, the caller retries later (``connection.is_transient``)."""
+
+    def __init__(self, submission_id: int):
+        super().__init__(f"submission {submission_id} is being processed by another run")
+        self.submission_id = submission_id

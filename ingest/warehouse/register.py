@@ -87,6 +87,24 @@ def received_on(conn, submission_id: int):
     ).fetchone()[0]
 
 
+def status_and_original(conn, submission_id: int) -> tuple[str, str | None]:
+    """(status, archive_path) of a registered submission."""
+    return conn.execute(
+        "select status, archive_path from audit.submission where submission_id = %s", (submission_id,)
+    ).fetchone()
+
+
+def status_of(conn, submission_id: int) -> str:
+    return status_and_original(conn, submission_id)[0]
+
+
+def department_and_type(conn, submission_id: int) -> tuple[str, str] | None:
+    """(department_code, submission_type) of a submission, None when it is not in the register."""
+    return conn.execute(
+        "select department_code, submission_type from audit.submission where submission_id = %s", (submission_id,)
+    ).fetchone()
+
+
 def set_status(conn, submission_id: int, status: str, **fields) -> None:
     assignments = ", ".join(f"{name} = %s" for name in fields)
     conn.execute(
