@@ -35,6 +35,8 @@ from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
 from ingest.airflow.dag_defaults import RAW_ASSET, default_args, landing_asset  # airflow.sdk only
 
+PASS_RUN_ID = "pass_run_id"  # the XCom that carries audit.pipeline_run's run_id from discover to publish
+
 
 @dag(
     dag_id="swdw_ingest_submissions",
@@ -50,12 +52,14 @@ from ingest.airflow.dag_defaults import RAW_ASSET, default_args, landing_asset  
     doc_md=__doc__,
 )
 def swdw_ingest_submissions():
-    @task(multiple_outputs=True)
-    def discover() -> dict:
+    @task
+    def discover(ti=None) -> list[dict]:
         """Open the pass over the files in the landing zone that are not yet in the register."""
         from ingest.airflow.tasks import begin_ingest
 
-        return begin_ingest()
+        begun = begin_ingest()
+        ti.xcom_push(key=PASS_RUN_ID, value=begun["run_id"])  # publish closes the same pass
+        return begun["files"]
 
     @task(
         # shown in the grid instead of 0, 1, 2...; renders before and after the run, and
@@ -88,7 +92,7 @@ def swdw_ingest_submissions():
         return outcome
 
     @task(outlets=[RAW_ASSET], trigger_rule="all_done")
-    def publish(run_id: int, outcomes, outlet_events=None) -> dict:
+    def publish(outcomes, ti=None, outlet_events=None) -> dict:
         """Close the pass; update the raw Asset only when something was loaded.
 
         Runs even when some files failed unexpectedly (those have no outcome), so files that
@@ -97,7 +101,7 @@ def swdw_ingest_submissions():
         """
         from ingest.airflow.tasks import finish_ingest
 
-        summary, extra = finish_ingest(run_id, outcomes)
+        summary, extra = finish_ingest(ti.xcom_pull(task_ids="discover", key=PASS_RUN_ID), outcomes)
         outlet_events[RAW_ASSET].extra = extra
         return summary
 
@@ -107,9 +111,9 @@ def swdw_ingest_submissions():
         """Keeps the run red when a file task failed, although publish still ran."""
         raise RuntimeError("at least one process_file task failed; see its log (the file stays in the landing zone)")
 
-    begun = discover()
-    outcomes = process_file.expand(file=begun["files"])
-    publish(begun["run_id"], outcomes)
+    files = discover()
+    outcomes = process_file.expand(file=files)
+    publish(outcomes)
     outcomes >> fail_if_any_file_failed()
 
 
