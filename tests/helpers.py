@@ -36,7 +36,7 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 900) -> subproce
 
 
 @contextmanager
-def webhook_server(status: int = 200):
+def webhook_server(status: int = 200, max_seconds: int = MAX_SERVER_SECONDS):
     """Yields (url, received): every POST body (parsed JSON) is appended to ``received``."""
     received: list[dict] = []
 
@@ -54,7 +54,7 @@ def webhook_server(status: int = 200):
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
-    watchdog = threading.Timer(MAX_SERVER_SECONDS, server.shutdown)  # bounded even if the test hangs
+    watchdog = threading.Timer(max_seconds, server.shutdown)  # bounded even if the test hangs
     watchdog.daemon = True
     watchdog.start()
     try:
