@@ -80,16 +80,14 @@ fuzz-readers: install
 	SWDW_FUZZ_EXAMPLES=$(READER_EXAMPLES) SWDW_FUZZ_SEED=$(or $(SEED),1) \
 		$(VENV)/bin/python -m pytest -q -p no:cacheprovider --hypothesis-show-statistics tests/test_fuzz_readers.py
 
-# the long run of generated submission sequences against the Python oracle of the marts (issue 10):
-# make fuzz-marts EXAMPLES=40 SEED=7; SHRINK=0 reports the first failure without shrinking it;
-# ORACLE_FIXED=name,… (or all) holds the models to fixed definitions (tests/oracle/defects.py).
+# the long run of generated submission sequences against the Python oracle of the marts:
+# make fuzz-marts EXAMPLES=40 SEED=7; SHRINK=0 reports the first failure without shrinking it.
 # About 20-30 s per example here.
 EXAMPLES ?= 30
 SEED ?=
 SHRINK ?= 1
-ORACLE_FIXED ?=
 fuzz-marts: install
-	SWDW_FUZZ_EXAMPLES=$(EXAMPLES) SWDW_FUZZ_SEED=$(SEED) SWDW_FUZZ_SHRINK=$(SHRINK) SWDW_ORACLE_FIXED=$(ORACLE_FIXED) \
+	SWDW_FUZZ_EXAMPLES=$(EXAMPLES) SWDW_FUZZ_SEED=$(SEED) SWDW_FUZZ_SHRINK=$(SHRINK) \
 		$(VENV)/bin/python -m pytest -q -p no:cacheprovider --hypothesis-show-statistics \
 		tests/test_marts_oracle.py -k test_generated_sequences_match_the_oracle
 
