@@ -16,7 +16,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print 2>/dev/null)
 
-.PHONY: install demo test lint fuzz fuzz-marts bench clean stop bi bi-install bi-down bi-status bench-bi airflow airflow-down
+.PHONY: install demo test test-fast lint fuzz fuzz-marts bench clean stop bi bi-install bi-down bi-status bench-bi airflow airflow-down
 install: $(VENV)/.synced $(MANIFEST)
 
 $(TOOLS)/bin/uv:
@@ -65,6 +65,10 @@ lint: install
 
 test: install bi-install lint
 	$(VENV)/bin/python -m pytest -q --durations=10 tests
+
+# the edit loop (under 3 minutes): no live services, no browser, nothing slow
+test-fast: install
+	$(VENV)/bin/python -m pytest -q --durations=10 -m "not slow and not services and not browser" tests
 
 # the performance harness (asserts nothing): make bench [ROWS=20000] for a quick look
 ROWS ?= 100000

@@ -106,6 +106,7 @@ def _personal_values(path: Path) -> set[str]:
     return values
 
 
+@pytest.mark.slow
 def test_airflow_and_dbt_write_their_events_as_files(lineage_run):
     names = [path.name for path in lineage_run.events]
     assert any(name.startswith("airflow-") for name in names), names
@@ -120,12 +121,14 @@ def test_airflow_and_dbt_write_their_events_as_files(lineage_run):
     assert nodes and all(e["run"]["facets"]["parent"]["run"]["runId"] == parents[0]["run"]["runId"] for e in nodes)
 
 
+@pytest.mark.slow
 def test_every_event_conforms_to_the_openlineage_schema(lineage_run):
     assert len(lineage_run.events) > 50
     invalid = {path.name: errors for path, event in lineage_run.events.items() if (errors := schema_errors(event))}
     assert not invalid, invalid
 
 
+@pytest.mark.slow
 def test_a_loaded_file_is_traced_from_the_landing_zone_through_raw_to_the_marts(lineage_run):
     run = lineage_run
     graph = lineage_graph(run.events.values())
@@ -139,6 +142,7 @@ def test_a_loaded_file_is_traced_from_the_landing_zone_through_raw_to_the_marts(
     assert run.table("marts.mart_submission_quality") in downstream(graph, run.table("audit.submission"))
 
 
+@pytest.mark.slow
 def test_a_quarantined_file_reaches_no_raw_table(lineage_run):
     quarantined = lineage_run.landing_file(QUARANTINED)
     events = [
@@ -148,6 +152,7 @@ def test_a_quarantined_file_reaches_no_raw_table(lineage_run):
     assert [o["name"] for o in events[0]["outputs"]] == ["swdw.audit.submission"]
 
 
+@pytest.mark.slow
 def test_the_embedded_warehouse_has_one_logical_namespace(lineage_run):
     namespaces = {
         dataset["namespace"]
@@ -170,6 +175,7 @@ def _around(text: str, pattern: re.Pattern, width: int = 120) -> str:
     return "" if match is None else text[max(0, match.start() - width) : match.end() + width]
 
 
+@pytest.mark.slow
 def test_no_event_carries_personal_data(lineage_run):
     leaks = {
         path.name: sorted(value for value in lineage_run.personal_values if value in path.read_text(encoding="utf-8"))

@@ -60,6 +60,7 @@ def _with_seed(test):
     return seed(int(FUZZ_SEED))(test) if FUZZ_SEED else test
 
 
+@pytest.mark.slow
 @_with_seed
 @sequence_settings
 @given(sequence=sequences())
@@ -77,6 +78,7 @@ def play(warehouse: str, landing, sequence) -> SequenceRun:
     return run
 
 
+@pytest.mark.slow
 def test_a_rerun_with_nothing_new_leaves_every_mart_byte_identical(warehouse, oracle_landing, restore_landing_env):
     from ingest.jobs.pipeline import ingest_landing
 
@@ -93,28 +95,34 @@ def test_a_rerun_with_nothing_new_leaves_every_mart_byte_identical(warehouse, or
 # ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_org_in_two_departments_counts_as_the_latest_landed_snapshot_reports_it(
     warehouse, oracle_landing, restore_landing_env
 ):
     play(warehouse, oracle_landing, cases.org_in_two_departments_out_of_landing_order())
 
 
+@pytest.mark.slow
 def test_a_rejected_file_before_the_due_date_is_not_an_on_time_report(warehouse, oracle_landing, restore_landing_env):
     play(warehouse, oracle_landing, cases.rejected_file_before_the_due_date())
 
 
+@pytest.mark.slow
 def test_days_late_is_unknown_for_a_period_nothing_arrived_for(warehouse, oracle_landing, restore_landing_env):
     play(warehouse, oracle_landing, cases.nothing_arrived_for_a_period())
 
 
+@pytest.mark.slow
 def test_a_file_in_an_unknown_type_folder_keeps_the_build_green(warehouse, oracle_landing, restore_landing_env):
     play(warehouse, oracle_landing, cases.file_in_an_unknown_type_folder())
 
 
+@pytest.mark.slow
 def test_a_suggestion_resent_unchanged_keeps_the_build_green(warehouse, oracle_landing, restore_landing_env):
     play(warehouse, oracle_landing, cases.suggestion_resent_unchanged())
 
 
+@pytest.mark.slow
 def test_an_activity_of_the_sending_day_is_accepted_in_the_early_morning(
     warehouse, oracle_landing, restore_landing_env
 ):
