@@ -29,7 +29,6 @@ from ingest.airflow.lineage import (
     landing_file_dataset,
     lineage_dir,
     openlineage_env,
-    transport_config,
     warehouse_namespace,
 )
 from ingest.airflow.local_runner import airflow_env
@@ -193,17 +192,32 @@ def test_warehouse_namespace_is_the_servers_address_only_when_it_has_a_stable_on
 
 
 def test_openlineage_settings_go_to_files_under_swdw_home_and_yield_to_the_deployment(tmp_path):
+    import datetime as dt
     import json
+    import uuid
+
+    from openlineage.client import OpenLineageClient
+    from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
+    from openlineage.client.transport import get_default_factory
 
     settings = openlineage_env({"SWDW_HOME": str(tmp_path)})
-    transport = json.loads(settings["AIRFLOW__OPENLINEAGE__TRANSPORT"])
-    assert transport == transport_config("airflow", {"SWDW_HOME": str(tmp_path)})
-    assert transport["transport"] == {
-        "type": "file",
-        "log_file_path": str(tmp_path / "artifacts" / "lineage" / "airflow"),
-        "append": False,
-    }
-    assert settings["AIRFLOW__OPENLINEAGE__NAMESPACE"] == "swdw"
+    # the transport the provider builds from the setting: each event a file of its own under SWDW_HOME
+    transport = get_default_factory().create(json.loads(settings["AIRFLOW__OPENLINEAGE__TRANSPORT"]))
+    client = OpenLineageClient(transport=transport)
+    run_ids = [str(uuid.uuid4()) for _ in range(2)]
+    for run_id in run_ids:
+        client.emit(
+            RunEvent(
+                eventType=RunState.COMPLETE,
+                eventTime=dt.datetime.now(dt.UTC).isoformat(),
+                run=Run(runId=run_id),
+                job=Job(namespace="swdw", name="probe"),
+                producer="tests",
+            )
+        )
+    written = sorted(path for path in tmp_path.rglob("*") if path.is_file())
+    assert all(path.is_relative_to(lineage_dir({"SWDW_HOME": str(tmp_path)})) for path in written), written
+    assert sorted(json.loads(path.read_text())["run"]["runId"] for path in written) == sorted(run_ids)
     deployed = {"SWDW_HOME": str(tmp_path), "AIRFLOW__OPENLINEAGE__TRANSPORT": '{"type": "http"}'}
     assert "AIRFLOW__OPENLINEAGE__TRANSPORT" not in openlineage_env(deployed)
     assert airflow_env(deployed)["AIRFLOW__OPENLINEAGE__TRANSPORT"] == '{"type": "http"}'
