@@ -1,4 +1,4 @@
-"""The marts against a pure-Python oracle, over generated submission sequences (issue 10).
+"""The marts against a pure-Python oracle, over generated submission sequences.
 
 `test_generated_sequences_match_the_oracle` runs a bounded, derandomised set in `make test`;
 `make fuzz-marts EXAMPLES=n SEED=s` runs a long one (SWDW_FUZZ_EXAMPLES, SWDW_FUZZ_SEED).

@@ -1,11 +1,11 @@
-"""The marts' definitions (DESIGN §7) in plain Python, from what ingest accepted.
+"""The marts' definitions (docs/design.md §7) in plain Python, from what ingest accepted.
 
 Inputs are the canonical records of every accepted file (as the generator wrote them) with
 the register facts that order them (submission_id, received_at), and the register itself
 for mart_submission_quality. Nothing here reads staging, intermediate or marts: where this
-module and a model disagree, one of them has a defect, and DESIGN §4/§7 decides which.
+module and a model disagree, one of them has a defect, and docs/design.md §4/§7 decides which.
 
-"Latest" is the same everywhere (DESIGN §4, README "Lifecycle rules"): the latest *landed*
+"Latest" is the same everywhere (docs/design.md §4, README "Lifecycle rules"): the latest *landed*
 version wins — received_at, then submission_id, then source_row — so that the order in
 which files happen to be processed (mapped tasks, retries, a later run picking up an older
 file) never changes a figure.
@@ -36,7 +36,7 @@ from .reference import (
 RATE = Decimal("0.0001")  # safe_rate: 4 decimals
 DAYS = Decimal("0.1")  # days to conclusion: 1 decimal
 ACCEPTED = ("loaded", "superseded")
-ADOPTED = ("adopted", "partially_adopted", "converted")  # DESIGN §7: adopted = converted (建议转化)
+ADOPTED = ("adopted", "partially_adopted", "converted")  # docs/design.md §7: adopted = converted (建议转化)
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def latest_versions(files: list[AcceptedFile], submission_type: str) -> dict[tup
 
 
 def current_snapshots(files: list[AcceptedFile]) -> dict[tuple[str, dt.date], AcceptedFile]:
-    """Per (department, period) the snapshot that stays loaded: the latest landed (DESIGN §4)."""
+    """Per (department, period) the snapshot that stays loaded: the latest landed (docs/design.md §4)."""
     current: dict[tuple[str, dt.date], AcceptedFile] = {}
     for accepted in files:
         if accepted.submission_type != "org_coverage":
@@ -335,7 +335,7 @@ MARTS = {
     "mart_petition_conversion": (("received_month", "district_code", "channel"), mart_petition_conversion),
     "mart_submission_quality": (("period_month", "department_code", "submission_type"), mart_submission_quality),
 }
-# the columns, in order: DESIGN §7 fixes the first three marts'; mart_submission_quality's as modelled
+# the columns, in order: docs/design.md §7 fixes the first three marts'; mart_submission_quality's as modelled
 COLUMNS = {
     "mart_coverage": [
         "period_month",

@@ -1,4 +1,4 @@
-"""Submission sequences over the seven departments (DESIGN §5), generated with hypothesis.
+"""Submission sequences over the seven departments (docs/design.md §5), generated with hypothesis.
 
 A sequence is a few ingest runs; each run drops a few files into the landing zone and
 processes them either in landing order (`swdw ingest`) or in any order (the DAG's mapped
@@ -294,7 +294,7 @@ class Planner:
             else:
                 records.append(self.activity(department, activity_id, month))
         if self.draw(st.integers(0, 4)) == 0:
-            # sent early in the morning with an activity of that very day (DESIGN §6: not after the
+            # sent early in the morning with an activity of that very day (docs/design.md §6: not after the
             # day received — the city's day, as every other date of the product)
             latest = max(r.activity_date for r in records)  # records sent again may be of a later month
             sent = add_months(latest.replace(day=1), 1).replace(day=self.draw(st.integers(2, 9)))
