@@ -16,7 +16,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print 2>/dev/null)
 
-.PHONY: install demo test lint fuzz fuzz-marts bench clean stop bi bi-install bi-down bi-status bench-bi airflow airflow-down
+.PHONY: install demo test test-fast lint fuzz fuzz-marts bench clean stop bi bi-install bi-down bi-status bench-bi airflow airflow-down
 install: $(VENV)/.synced $(MANIFEST)
 
 $(TOOLS)/bin/uv:
@@ -66,6 +66,10 @@ lint: install
 test: install bi-install lint
 	$(VENV)/bin/python -m pytest -q --durations=10 tests
 
+# the edit loop (under 3 minutes): no live services, no browser, nothing slow
+test-fast: install
+	$(VENV)/bin/python -m pytest -q --durations=10 -m "not slow and not services and not browser" tests
+
 # the performance harness (asserts nothing): make bench [ROWS=20000] for a quick look
 ROWS ?= 100000
 bench: install
@@ -80,16 +84,14 @@ fuzz-readers: install
 	SWDW_FUZZ_EXAMPLES=$(READER_EXAMPLES) SWDW_FUZZ_SEED=$(or $(SEED),1) \
 		$(VENV)/bin/python -m pytest -q -p no:cacheprovider --hypothesis-show-statistics tests/test_fuzz_readers.py
 
-# the long run of generated submission sequences against the Python oracle of the marts (issue 10):
-# make fuzz-marts EXAMPLES=40 SEED=7; SHRINK=0 reports the first failure without shrinking it;
-# ORACLE_FIXED=name,… (or all) holds the models to fixed definitions (tests/oracle/defects.py).
+# the long run of generated submission sequences against the Python oracle of the marts:
+# make fuzz-marts EXAMPLES=40 SEED=7; SHRINK=0 reports the first failure without shrinking it.
 # About 20-30 s per example here.
 EXAMPLES ?= 30
 SEED ?=
 SHRINK ?= 1
-ORACLE_FIXED ?=
 fuzz-marts: install
-	SWDW_FUZZ_EXAMPLES=$(EXAMPLES) SWDW_FUZZ_SEED=$(SEED) SWDW_FUZZ_SHRINK=$(SHRINK) SWDW_ORACLE_FIXED=$(ORACLE_FIXED) \
+	SWDW_FUZZ_EXAMPLES=$(EXAMPLES) SWDW_FUZZ_SEED=$(SEED) SWDW_FUZZ_SHRINK=$(SHRINK) \
 		$(VENV)/bin/python -m pytest -q -p no:cacheprovider --hypothesis-show-statistics \
 		tests/test_marts_oracle.py -k test_generated_sequences_match_the_oracle
 

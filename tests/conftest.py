@@ -58,11 +58,19 @@ SAMPLE_FIXTURES = ("sample_run", "superset")
 _sample: dict = {}
 
 
+def _reads_the_sample(item) -> bool:
+    return any(name in getattr(item, "fixturenames", ()) for name in SAMPLE_FIXTURES)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests that read the loaded sample run last and together (stable order otherwise), so the
-    sample is loaded once per session: a test that empties the warehouse in between would make
-    `sample_run` load it again (minutes on a small machine)."""
-    items.sort(key=lambda item: any(name in getattr(item, "fixturenames", ()) for name in SAMPLE_FIXTURES))
+    """Tests that read the loaded sample are slow (loading it takes minutes on a small machine), so
+    `make test-fast` never pulls it in; they run last and together (stable order otherwise), so
+    the sample is loaded once per session: a test that empties the warehouse in between would
+    make `sample_run` load it again."""
+    for item in items:
+        if _reads_the_sample(item):
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=_reads_the_sample)
 
 
 def _register_signature(dsn: str):

@@ -20,6 +20,8 @@ from ingest.ports import free_port
 
 from .helpers import query
 
+pytestmark = [pytest.mark.services, pytest.mark.slow]
+
 WAIT_SECONDS = 240  # landing -> register, then register -> mart row, each
 
 

@@ -106,6 +106,7 @@ def _dags_test(env, *args, timeout=600):
     return result
 
 
+@pytest.mark.slow
 def test_reprocess_and_calendar_through_airflow(samples, clean_warehouse, tmp_path, monkeypatch):
     from ingest.airflow.local_runner import ensure_airflow_db
     from ingest.jobs.pipeline import process_landing_file

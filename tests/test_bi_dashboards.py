@@ -24,6 +24,8 @@ from ingest.ports import free_port
 from .conftest import load_sample
 from .helpers import REPO, query
 
+pytestmark = [pytest.mark.services, pytest.mark.slow]
+
 ASSETS = REPO / "bi" / "assets"
 # what the sample's headline figures look like on screen (d3 formats .2% and ,d)
 HEADLINES = {
@@ -143,6 +145,7 @@ def test_bundle_imported_cleanly(superset):
     }
 
 
+@pytest.mark.browser
 def test_viewer_sees_every_dashboard_rendered_with_the_headline_figures(superset, swdw_home):
     from playwright.sync_api import sync_playwright
 

@@ -8,6 +8,7 @@ no examples, no telemetry); it never starts the warehouse.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -15,23 +16,34 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from ingest.airflow.local_runner import DAGS_FOLDER, airflow_env
-from ingest.config import DBT_PROJECT_DIR, REPO_ROOT
+from ingest.config import DBT_PROJECT_DIR, REPO_ROOT, calendar_settings
+from ingest.intake.contracts import all_contracts
 
 MAX_PARSE_SECONDS = 2.0
 DAG_IDS = {"swdw_ingest_submissions", "swdw_build_marts", "swdw_reprocess", "swdw_submission_calendar"}
 RAW_ASSET_URI = "swdw://warehouse/raw"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+# the moment the timetables are asked about: the evening of 9 January 2025 in the city
+SCHEDULE_FROM = dt.datetime(2025, 1, 9, 12, 7, tzinfo=dt.UTC)
 
 # Runs in the subprocess: one DagBag per file (timed), then facts about every DAG as JSON.
 _PROBE = textwrap.dedent(
     """
     import json, sys, time
     from pathlib import Path
+    import pendulum
+    from airflow.configuration import conf
     from airflow.dag_processing.dagbag import DagBag
+    from airflow.serialization.decoders import decode_timetable
+    from airflow.serialization.encoders import encode_timetable
+    from airflow.timetables.base import TimeRestriction
+    from sqlalchemy.engine import make_url
 
     def uris(condition):
         # an Asset, or an AssetAll/AssetAny of them (nested)
@@ -41,7 +53,21 @@ _PROBE = textwrap.dedent(
             return [condition.uri]
         return [u for part in getattr(condition, "objects", []) for u in uris(part)]
 
+    def next_runs(timetable, earliest, count=3):
+        # as the scheduler reads it: the serialised timetable, from `earliest` on
+        core = decode_timetable(encode_timetable(timetable))
+        restriction = TimeRestriction(earliest=earliest, latest=None, catchup=True)
+        runs, last = [], None
+        while len(runs) < count:
+            info = core.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)
+            if info is None:
+                break
+            runs.append({"run_after": info.run_after.isoformat(), "logical_date": info.logical_date.isoformat()})
+            last = info.data_interval
+        return runs
+
     report = {"files": {}, "import_errors": {}, "dags": {}}
+    earliest = pendulum.parse(sys.argv[3])
     # DagBag's own first-use imports are not any DAG file's cost (the dag-processor has them loaded)
     warmup = Path(sys.argv[2])
     warmup.write_text("from airflow.sdk import dag\\n")
@@ -59,8 +85,7 @@ _PROBE = textwrap.dedent(
                 "catchup": dag.catchup,
                 "max_active_runs": dag.max_active_runs,
                 "schedule_uris": [u for u in schedule_uris],
-                "timetable": type(dag.timetable).__name__,
-                "schedule": str(dag.schedule) if isinstance(dag.schedule, str) else None,
+                "next_runs": next_runs(dag.timetable, earliest),
                 "params": {k: dag.params.get_param(k).schema for k in dag.params},
                 "tasks": {
                     t.task_id: {
@@ -76,6 +101,16 @@ _PROBE = textwrap.dedent(
                     for t in dag.tasks
                 },
             }
+    # what this environment makes of Airflow and Cosmos: the DagBag the dag-processor fills from
+    # its own settings, where the metadata database lives, whether telemetry would be sent
+    import cosmos.telemetry
+
+    metadata = make_url(conf.get("database", "sql_alchemy_conn"))
+    report["process"] = {
+        "default_dagbag": sorted(DagBag().dags),
+        "metadata_db": {"backend": metadata.get_backend_name(), "path": metadata.database},
+        "cosmos_telemetry": cosmos.telemetry.should_emit(),
+    }
     print("@@REPORT@@" + json.dumps(report))
     """
 )
@@ -104,7 +139,7 @@ def manifest() -> Path:
 def report(env, manifest) -> dict:
     warmup = Path(env["SWDW_HOME"]) / "warmup_dag.py"
     result = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(DAGS_FOLDER), str(warmup)],
+        [sys.executable, "-c", _PROBE, str(DAGS_FOLDER), str(warmup), SCHEDULE_FROM.isoformat()],
         env=env,
         cwd=REPO_ROOT,
         capture_output=True,
@@ -116,16 +151,14 @@ def report(env, manifest) -> dict:
     return json.loads(line.removeprefix("@@REPORT@@"))
 
 
-def test_airflow_env_is_local_and_offline(env):
-    home = Path(env["SWDW_HOME"])
-    assert env["AIRFLOW_HOME"] == str(home / "airflow")
-    assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(DAGS_FOLDER)
-    assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
-    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == f"sqlite:///{home / 'airflow' / 'airflow.db'}"
-    assert env["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
-    assert env["DO_NOT_TRACK"] == "1"
-    assert env["GX_ANALYTICS_ENABLED"] == "false"
-    assert env["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] == "False"
+def test_airflow_env_keeps_airflow_local_and_offline(env, report):
+    process = report["process"]
+    # the dag-processor's own DagBag: the project's DAGs from the project's folder, no examples
+    assert set(process["default_dagbag"]) == DAG_IDS
+    # the metadata database is a SQLite file under SWDW_HOME: nothing outside it is touched
+    metadata = process["metadata_db"]
+    assert metadata["backend"] == "sqlite" and Path(metadata["path"]).is_relative_to(env["SWDW_HOME"])
+    assert process["cosmos_telemetry"] is False
     # parsing must not start a database: no connection unless a DSN is configured
     if "SWDW_WAREHOUSE_DSN" not in env:
         assert "AIRFLOW_CONN_SWDW_WAREHOUSE" not in env
@@ -175,18 +208,28 @@ def test_process_file_retries_transient_faults_with_backoff(report):
 
 def test_reprocess_dag_is_manual_with_typed_params(report):
     dag = report["dags"]["swdw_reprocess"]
-    assert dag["timetable"] == "NullTimetable"
+    assert dag["next_runs"] == [], "the scheduler never starts a reprocess on its own"
     params = dag["params"]
     assert set(params) == {"department_code", "submission_type", "report_period", "submission_id"}
     assert "duji" in params["department_code"]["enum"]
-    assert params["submission_type"]["enum"] == ["org_coverage", "service_activity", "suggestion"]
+    assert sorted(params["submission_type"]["enum"]) == sorted(all_contracts())  # a type with a contract
     assert params["report_period"]["pattern"].startswith("^")
     assert "integer" in params["submission_id"]["type"]
 
 
-def test_calendar_dag_runs_daily(report):
-    dag = report["dags"]["swdw_submission_calendar"]
-    assert dag["schedule"] == "0 1 * * *"
+def test_calendar_dag_runs_every_morning_in_the_city_and_checks_that_day(report):
+    city = ZoneInfo(calendar_settings()[1])
+    runs = report["dags"]["swdw_submission_calendar"]["next_runs"]
+    run_after = [dt.datetime.fromisoformat(r["run_after"]).astimezone(city) for r in runs]
+    first_day = SCHEDULE_FROM.astimezone(city).date() + dt.timedelta(days=1)
+    # one run a day, at the start of the city's working day
+    assert [(t.date(), t.time()) for t in run_after] == [
+        (first_day + dt.timedelta(days=n), dt.time(9, 0)) for n in range(3)
+    ]
+    # the run's logical date (its as_of) is the city's day it runs on, not the day before
+    assert [dt.datetime.fromisoformat(r["logical_date"]).astimezone(city).date() for r in runs] == [
+        t.date() for t in run_after
+    ]
 
 
 def test_dag_files_import_nothing_heavy_at_top_level():
@@ -323,7 +366,16 @@ def test_docker_compose_shape():
     assert expected <= set(services)
     for name in expected - {"airflow-init"}:
         assert "healthcheck" in services[name], f"{name}: no healthcheck"
-    assert services["airflow-worker"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    # the worker takes tasks from Celery: every Airflow service queues them there, and the broker and
+    # the result backend are services of this file the Airflow services wait for
+    airflow = {name: services[name] for name in expected if name.startswith("airflow-")}
+    assert services["airflow-worker"]["command"].startswith("celery worker")
+    executors = {name: service["environment"]["AIRFLOW__CORE__EXECUTOR"] for name, service in airflow.items()}
+    assert set(executors.values()) == {"CeleryExecutor"}, executors
+    for name, service in airflow.items():
+        for setting in ("AIRFLOW__CELERY__BROKER_URL", "AIRFLOW__CELERY__RESULT_BACKEND"):
+            host = urlparse(service["environment"][setting].removeprefix("db+")).hostname
+            assert host in services and host in service["depends_on"], f"{name}: {setting} reaches {host}"
     # no secret in the repository: every secret-like setting is a variable reference
     secret_words = ("PASSWORD", "PASS", "SECRET", "FERNET", "_KEY")
     for name, service in services.items():

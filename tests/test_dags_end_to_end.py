@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
+
 from ingest import samples as sample
 from ingest.airflow.lineage import EMBEDDED_WAREHOUSE_NAMESPACE, lineage_dir
 from ingest.airflow.local_runner import airflow_env
@@ -15,6 +17,8 @@ from ingest.airflow.local_runner import airflow_env
 from .helpers import REPO, query, webhook_server
 from .lineage_events import downstream, event_files, lineage_graph, read_events
 from .openlineage_schema import schema_errors
+
+pytestmark = [pytest.mark.slow]
 
 
 def test_ingest_then_build_through_airflow(warehouse, tmp_path):

@@ -164,6 +164,7 @@ def _differences(dsn: str, schema: str, source_schema: str, name: str) -> tuple[
     return rows, only_copy, only_current
 
 
+@pytest.mark.slow
 def test_incremental_build_equals_full_refresh(clean_warehouse, tmp_path):
     import psycopg
 
@@ -260,6 +261,7 @@ def test_incremental_build_equals_full_refresh(clean_warehouse, tmp_path):
     assert not missing
 
 
+@pytest.mark.slow
 def test_a_failed_build_alerts_naming_the_failing_node_and_the_stale_marts(clean_warehouse, monkeypatch):
     from ingest.jobs.transform import dbt_build
 

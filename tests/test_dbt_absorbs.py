@@ -11,8 +11,12 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import pytest
+
 from .builders import ORG_HEADER, landing_path, org_row, write_csv, write_xlsx
 from .helpers import query, run_cli
+
+pytestmark = [pytest.mark.slow]
 
 SUGGESTION_HEADER = ["建议编号", "收集日期", "征集渠道", "所属区县", "建议类别", "建议标题", "办理状态", "办结日期"]
 CHINA = dt.timezone(dt.timedelta(hours=8))

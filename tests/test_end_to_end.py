@@ -83,7 +83,7 @@ def _granted(dsn: str, role: str, schema: str, privilege: str) -> str:
 
 
 def test_every_role_against_every_schema_matches_the_committed_matrix(sample_run, warehouse):
-    """DESIGN §7 as a table: each group role × each schema × usage, create, select, insert, update, delete, truncate."""
+    """docs/design.md §7 as a table: each group role × each schema × usage, create, select, insert, update, delete, truncate."""
     with ROLE_MATRIX.open(newline="") as handle:
         expected = list(csv.DictReader(handle))
     privileges = [p for p in expected[0] if p not in ("role", "schema")]

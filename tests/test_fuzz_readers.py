@@ -323,12 +323,14 @@ def check_file(data: bytes, file_name: str) -> None:
 # --- the fuzz targets ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @fuzz()
 @given(grid=grids(), contract=st.sampled_from(CONTRACTS))
 def test_normaliser_on_messy_grids(grid, contract):
     check_parsed(grid, contract)
 
 
+@pytest.mark.slow
 @fuzz()
 @given(sheet=contract_sheets)
 def test_normaliser_on_sheets_that_mostly_parse(sheet):
@@ -359,11 +361,13 @@ def as_csv(grid: list[list], delimiter: str) -> str:
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-16-le", "utf-32"]),
     cut=st.one_of(st.none(), st.integers(0, 400)),
 )
+@pytest.mark.slow
 def test_csv_bytes(grid, delimiter, encoding, cut):
     data = as_csv(grid, delimiter).encode(encoding, errors="surrogatepass" if "utf" in encoding else "replace")
     check_file(data if cut is None else data[:cut], "x.csv")
 
 
+@pytest.mark.slow
 @fuzz()
 @given(data=st.binary(max_size=3000), name=st.sampled_from(["x.csv", "x.json", "x.xlsx", "x.xls"]))
 @example(data=b"[" * 200_000 + b"]" * 200_000, name="x.json")
@@ -381,6 +385,7 @@ def test_random_bytes(data, name):
     wrap=st.sampled_from(["{}", "{}", "{}", '{{"records": {}}}', "[{}]"]),
     depth=st.one_of(st.just(0), st.just(0), st.just(0), st.integers(1, 40)),
 )
+@pytest.mark.slow
 def test_json_bytes(grid, ascii_only, wrap, depth):
     def jsonable(cell):  # json.dumps writes no int beyond 4,300 digits; its text stands in
         return as_text(cell) if isinstance(cell, int) and cell.bit_length() > 14_000 else cell
@@ -398,6 +403,7 @@ def test_json_bytes(grid, ascii_only, wrap, depth):
     grid=st.one_of(grids(), contract_sheets.map(lambda sheet: sheet[1])),
     flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=2),
 )
+@pytest.mark.slow
 def test_xlsx_bytes(grid, flips):
     def written(cell):  # numbers as number cells, the rest as text; a lone surrogate cannot be UTF-8 XML
         if isinstance(cell, (int, float)) and not isinstance(cell, bool):

@@ -504,6 +504,7 @@ def corpus_run(warehouse, tmp_path_factory):
     return {"run": run, "elapsed": elapsed, "landing": landing, "register": register, "findings": findings}
 
 
+@pytest.mark.slow
 def test_the_run_finishes_within_its_limits_and_takes_every_file(corpus_run):
     run = corpus_run["run"]
     assert run.returncode == 0, run.stderr[-3000:]
@@ -514,12 +515,14 @@ def test_the_run_finishes_within_its_limits_and_takes_every_file(corpus_run):
     assert not left, left  # every file finished and left the landing zone
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", VALID, ids=lambda c: c.id)
 def test_valid_files_beside_the_corpus_load(corpus_run, case):
     status, reason, _ = corpus_run["register"][case.name]
     assert status == "loaded", reason
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.id)
 def test_each_hostile_file_ends_in_its_state_for_its_reason(corpus_run, warehouse, case):
     status, reason, submission_id = corpus_run["register"][case.name]

@@ -9,10 +9,14 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from ingest import samples as sample
 
 from .helpers import query
 from .test_dbt import _copy_relations, _differences, _relations
+
+pytestmark = [pytest.mark.slow]
 
 TYPES = ("service_activity", "suggestion", "org_coverage")
 

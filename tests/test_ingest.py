@@ -5,6 +5,8 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from ingest.jobs.pipeline import ingest_landing
 
 from .builders import ORG_HEADER, landing_path, org_row, write_csv, write_xlsx
@@ -216,6 +218,7 @@ def _ingest_subprocess(env_extra: dict):
     return run_cli("ingest", env=env_extra)
 
 
+@pytest.mark.slow
 def test_a_kill_at_any_point_leaves_nothing_half_loaded_and_the_rerun_finishes(clean_warehouse):
     from ingest.faults import CRASH_POINTS
 
@@ -237,6 +240,7 @@ def test_a_kill_at_any_point_leaves_nothing_half_loaded_and_the_rerun_finishes(c
     assert query(clean_warehouse, "select status, count(*) from audit.submission group by status") == [("loaded", 3)]
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_process_each_file_once(clean_warehouse):
     import subprocess
 

@@ -165,6 +165,7 @@ def test_a_file_interrupted_too_often_is_quarantined_not_retried_forever(clean_w
     assert status == "quarantined" and f"中断 {MAX_ATTEMPTS} 次" in reason
 
 
+@pytest.mark.slow
 def test_warehouse_stopped_mid_run_stops_cleanly_and_the_next_run_finishes(clean_warehouse):
     from ingest.warehouse.connection import warehouse_dsn
 

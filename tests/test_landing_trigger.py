@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import importlib
 import shutil
 
 import pytest
@@ -123,7 +124,11 @@ def test_an_unreachable_register_still_announces_once(tmp_path, monkeypatch):
 def test_the_trigger_round_trips_through_serialize():
     trigger = LandingZoneTrigger(landing="memory://landing", poll_interval=3)
     classpath, kwargs = trigger.serialize()
-    assert classpath == "ingest.airflow.triggers.LandingZoneTrigger"
+    # the triggerer rebuilds the trigger from these two alone, in another process
+    module, _, name = classpath.rpartition(".")
+    rebuilt = getattr(importlib.import_module(module), name)(**kwargs)
+    assert type(rebuilt) is LandingZoneTrigger
+    assert rebuilt.serialize() == (classpath, kwargs)
     assert kwargs == {"landing": "memory://landing", "poll_interval": 3.0}
 
 
@@ -143,25 +148,37 @@ def test_fsspec_landing_zone(clean_warehouse):
 
 @pytest.mark.parametrize("dag_file", ["swdw_ingest_submissions.py"])
 def test_ingest_dag_is_scheduled_on_the_landing_watcher_and_every_15_minutes(dag_file):
+    import datetime as dt
     import json
     import subprocess
     import sys
 
     from ingest.airflow.local_runner import DAGS_FOLDER, airflow_env
 
+    # the safety net's next runs as the scheduler reads the serialised timetable
     probe = (
         "import json, sys\n"
+        "import pendulum\n"
         "from airflow.dag_processing.dagbag import DagBag\n"
+        "from airflow.serialization.decoders import decode_timetable\n"
+        "from airflow.serialization.encoders import encode_timetable\n"
+        "from airflow.timetables.base import TimeRestriction\n"
         "dag = DagBag(dag_folder=sys.argv[1]).dags['swdw_ingest_submissions']\n"
         "tt = dag.timetable\n"
         "asset = tt.asset_condition\n"
+        "core = decode_timetable(encode_timetable(tt))\n"
+        "restriction = TimeRestriction(earliest=pendulum.parse(sys.argv[2]), latest=None, catchup=True)\n"
+        "runs, last = [], None\n"
+        "for _ in range(4):\n"
+        "    info = core.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)\n"
+        "    runs.append(info.run_after.isoformat())\n"
+        "    last = info.data_interval\n"
         "print('@@' + json.dumps({'timetable': type(tt).__name__, 'uri': asset.uri,\n"
-        "  'watchers': [type(w.trigger).__name__ for w in asset.watchers],\n"
-        "  'cron': getattr(tt, 'timetable', None).__class__.__name__,\n"
-        "  'expression': tt.timetable.expression}))\n"
+        "  'watchers': [type(w.trigger).__name__ for w in asset.watchers], 'runs': runs}))\n"
     )
+    since = dt.datetime(2025, 1, 9, 12, 7, tzinfo=dt.UTC)
     result = subprocess.run(
-        [sys.executable, "-c", probe, str(DAGS_FOLDER / dag_file)],
+        [sys.executable, "-c", probe, str(DAGS_FOLDER / dag_file), since.isoformat()],
         env=airflow_env(),
         capture_output=True,
         text=True,
@@ -170,10 +187,13 @@ def test_ingest_dag_is_scheduled_on_the_landing_watcher_and_every_15_minutes(dag
     line = next((row for row in result.stdout.splitlines() if row.startswith("@@")), None)
     assert line, result.stderr[-3000:]
     facts = json.loads(line[2:])
+    runs = [dt.datetime.fromisoformat(run) for run in facts.pop("runs")]
     assert facts == {
         "timetable": "AssetOrTimeSchedule",
         "uri": "swdw://landing/",  # Airflow normalises an empty path
         "watchers": ["LandingZoneTrigger"],
-        "cron": "CronTriggerTimetable",
-        "expression": "*/15 * * * *",
     }
+    # whatever the watcher misses is picked up within a quarter of an hour, every quarter of an hour
+    quarter = dt.timedelta(minutes=15)
+    assert since < runs[0] <= since + quarter
+    assert [later - earlier for earlier, later in zip(runs, runs[1:])] == [quarter] * 3

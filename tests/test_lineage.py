@@ -29,7 +29,6 @@ from ingest.airflow.lineage import (
     landing_file_dataset,
     lineage_dir,
     openlineage_env,
-    transport_config,
     warehouse_namespace,
 )
 from ingest.airflow.local_runner import airflow_env
@@ -106,6 +105,7 @@ def _personal_values(path: Path) -> set[str]:
     return values
 
 
+@pytest.mark.slow
 def test_airflow_and_dbt_write_their_events_as_files(lineage_run):
     names = [path.name for path in lineage_run.events]
     assert any(name.startswith("airflow-") for name in names), names
@@ -120,12 +120,14 @@ def test_airflow_and_dbt_write_their_events_as_files(lineage_run):
     assert nodes and all(e["run"]["facets"]["parent"]["run"]["runId"] == parents[0]["run"]["runId"] for e in nodes)
 
 
+@pytest.mark.slow
 def test_every_event_conforms_to_the_openlineage_schema(lineage_run):
     assert len(lineage_run.events) > 50
     invalid = {path.name: errors for path, event in lineage_run.events.items() if (errors := schema_errors(event))}
     assert not invalid, invalid
 
 
+@pytest.mark.slow
 def test_a_loaded_file_is_traced_from_the_landing_zone_through_raw_to_the_marts(lineage_run):
     run = lineage_run
     graph = lineage_graph(run.events.values())
@@ -139,6 +141,7 @@ def test_a_loaded_file_is_traced_from_the_landing_zone_through_raw_to_the_marts(
     assert run.table("marts.mart_submission_quality") in downstream(graph, run.table("audit.submission"))
 
 
+@pytest.mark.slow
 def test_a_quarantined_file_reaches_no_raw_table(lineage_run):
     quarantined = lineage_run.landing_file(QUARANTINED)
     events = [
@@ -148,6 +151,7 @@ def test_a_quarantined_file_reaches_no_raw_table(lineage_run):
     assert [o["name"] for o in events[0]["outputs"]] == ["swdw.audit.submission"]
 
 
+@pytest.mark.slow
 def test_the_embedded_warehouse_has_one_logical_namespace(lineage_run):
     namespaces = {
         dataset["namespace"]
@@ -170,6 +174,7 @@ def _around(text: str, pattern: re.Pattern, width: int = 120) -> str:
     return "" if match is None else text[max(0, match.start() - width) : match.end() + width]
 
 
+@pytest.mark.slow
 def test_no_event_carries_personal_data(lineage_run):
     leaks = {
         path.name: sorted(value for value in lineage_run.personal_values if value in path.read_text(encoding="utf-8"))
@@ -187,17 +192,32 @@ def test_warehouse_namespace_is_the_servers_address_only_when_it_has_a_stable_on
 
 
 def test_openlineage_settings_go_to_files_under_swdw_home_and_yield_to_the_deployment(tmp_path):
+    import datetime as dt
     import json
+    import uuid
+
+    from openlineage.client import OpenLineageClient
+    from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
+    from openlineage.client.transport import get_default_factory
 
     settings = openlineage_env({"SWDW_HOME": str(tmp_path)})
-    transport = json.loads(settings["AIRFLOW__OPENLINEAGE__TRANSPORT"])
-    assert transport == transport_config("airflow", {"SWDW_HOME": str(tmp_path)})
-    assert transport["transport"] == {
-        "type": "file",
-        "log_file_path": str(tmp_path / "artifacts" / "lineage" / "airflow"),
-        "append": False,
-    }
-    assert settings["AIRFLOW__OPENLINEAGE__NAMESPACE"] == "swdw"
+    # the transport the provider builds from the setting: each event a file of its own under SWDW_HOME
+    transport = get_default_factory().create(json.loads(settings["AIRFLOW__OPENLINEAGE__TRANSPORT"]))
+    client = OpenLineageClient(transport=transport)
+    run_ids = [str(uuid.uuid4()) for _ in range(2)]
+    for run_id in run_ids:
+        client.emit(
+            RunEvent(
+                eventType=RunState.COMPLETE,
+                eventTime=dt.datetime.now(dt.UTC).isoformat(),
+                run=Run(runId=run_id),
+                job=Job(namespace="swdw", name="probe"),
+                producer="tests",
+            )
+        )
+    written = sorted(path for path in tmp_path.rglob("*") if path.is_file())
+    assert all(path.is_relative_to(lineage_dir({"SWDW_HOME": str(tmp_path)})) for path in written), written
+    assert sorted(json.loads(path.read_text())["run"]["runId"] for path in written) == sorted(run_ids)
     deployed = {"SWDW_HOME": str(tmp_path), "AIRFLOW__OPENLINEAGE__TRANSPORT": '{"type": "http"}'}
     assert "AIRFLOW__OPENLINEAGE__TRANSPORT" not in openlineage_env(deployed)
     assert airflow_env(deployed)["AIRFLOW__OPENLINEAGE__TRANSPORT"] == '{"type": "http"}'

@@ -1,4 +1,4 @@
-"""The marts against a pure-Python oracle, over generated submission sequences (issue 10).
+"""The marts against a pure-Python oracle, over generated submission sequences.
 
 `test_generated_sequences_match_the_oracle` runs a bounded, derandomised set in `make test`;
 `make fuzz-marts EXAMPLES=n SEED=s` runs a long one (SWDW_FUZZ_EXAMPLES, SWDW_FUZZ_SEED).
@@ -14,8 +14,7 @@ from hypothesis import HealthCheck, Phase, event, given, seed, settings
 from hypothesis import strategies as st
 
 from .oracle import cases
-from .oracle.defects import FIXED
-from .oracle.harness import OracleMismatch, SequenceRun, mart_digests, reset_warehouse
+from .oracle.harness import SequenceRun, mart_digests, reset_warehouse
 from .oracle.sequences import features, sequences
 
 FUZZ_EXAMPLES = int(os.environ.get("SWDW_FUZZ_EXAMPLES") or 0)
@@ -61,6 +60,7 @@ def _with_seed(test):
     return seed(int(FUZZ_SEED))(test) if FUZZ_SEED else test
 
 
+@pytest.mark.slow
 @_with_seed
 @sequence_settings
 @given(sequence=sequences())
@@ -78,6 +78,7 @@ def play(warehouse: str, landing, sequence) -> SequenceRun:
     return run
 
 
+@pytest.mark.slow
 def test_a_rerun_with_nothing_new_leaves_every_mart_byte_identical(warehouse, oracle_landing, restore_landing_env):
     from ingest.jobs.pipeline import ingest_landing
 
@@ -90,68 +91,38 @@ def test_a_rerun_with_nothing_new_leaves_every_mart_byte_identical(warehouse, or
 
 
 # ---------------------------------------------------------------------------------------
-# regressions: every failing sequence the generator found, as the files that cause it.
-# An open defect's test is an expected failure (strict: it fails the day the fix lands,
-# to flip its flag in tests/oracle/defects.py); the oracle holds the model to the fixed
-# definition here whatever the flag says.
+# regressions: every failing sequence the generator found, as the files that cause it
 # ---------------------------------------------------------------------------------------
 
 
-def open_defect(name: str):
-    return pytest.mark.xfail(
-        not FIXED[name],
-        reason=f"open defect {name!r} (tests/oracle/defects.py)",
-        raises=OracleMismatch,
-        strict=True,
-    )
-
-
-def play_fixed(name: str, sequence, warehouse, landing, monkeypatch) -> None:
-    monkeypatch.setitem(FIXED, name, True)
-    play(warehouse, landing, sequence)
-
-
-@open_defect("org_winner_by_landing")
+@pytest.mark.slow
 def test_an_org_in_two_departments_counts_as_the_latest_landed_snapshot_reports_it(
-    warehouse, oracle_landing, restore_landing_env, monkeypatch
+    warehouse, oracle_landing, restore_landing_env
 ):
-    sequence = cases.org_in_two_departments_out_of_landing_order()
-    play_fixed("org_winner_by_landing", sequence, warehouse, oracle_landing, monkeypatch)
+    play(warehouse, oracle_landing, cases.org_in_two_departments_out_of_landing_order())
 
 
-@open_defect("on_time_means_accepted")
-def test_a_rejected_file_before_the_due_date_is_not_an_on_time_report(
-    warehouse, oracle_landing, restore_landing_env, monkeypatch
-):
-    sequence = cases.rejected_file_before_the_due_date()
-    play_fixed("on_time_means_accepted", sequence, warehouse, oracle_landing, monkeypatch)
+@pytest.mark.slow
+def test_a_rejected_file_before_the_due_date_is_not_an_on_time_report(warehouse, oracle_landing, restore_landing_env):
+    play(warehouse, oracle_landing, cases.rejected_file_before_the_due_date())
 
 
-@open_defect("days_late_null_when_nothing_arrived")
-def test_days_late_is_unknown_for_a_period_nothing_arrived_for(
-    warehouse, oracle_landing, restore_landing_env, monkeypatch
-):
-    sequence = cases.nothing_arrived_for_a_period()
-    play_fixed("days_late_null_when_nothing_arrived", sequence, warehouse, oracle_landing, monkeypatch)
+@pytest.mark.slow
+def test_days_late_is_unknown_for_a_period_nothing_arrived_for(warehouse, oracle_landing, restore_landing_env):
+    play(warehouse, oracle_landing, cases.nothing_arrived_for_a_period())
 
 
-@open_defect("unknown_type_folder")
-def test_a_file_in_an_unknown_type_folder_keeps_the_build_green(
-    warehouse, oracle_landing, restore_landing_env, monkeypatch
-):
-    play_fixed("unknown_type_folder", cases.file_in_an_unknown_type_folder(), warehouse, oracle_landing, monkeypatch)
+@pytest.mark.slow
+def test_a_file_in_an_unknown_type_folder_keeps_the_build_green(warehouse, oracle_landing, restore_landing_env):
+    play(warehouse, oracle_landing, cases.file_in_an_unknown_type_folder())
 
 
-@open_defect("unchanged_suggestion_resend")
-def test_a_suggestion_resent_unchanged_keeps_the_build_green(
-    warehouse, oracle_landing, restore_landing_env, monkeypatch
-):
-    play_fixed(
-        "unchanged_suggestion_resend", cases.suggestion_resent_unchanged(), warehouse, oracle_landing, monkeypatch
-    )
+@pytest.mark.slow
+def test_a_suggestion_resent_unchanged_keeps_the_build_green(warehouse, oracle_landing, restore_landing_env):
+    play(warehouse, oracle_landing, cases.suggestion_resent_unchanged())
 
 
-@open_defect("day_received_in_city_time")
+@pytest.mark.slow
 def test_an_activity_of_the_sending_day_is_accepted_in_the_early_morning(
     warehouse, oracle_landing, restore_landing_env
 ):

@@ -209,7 +209,7 @@ def submissions(landing) -> list[Submission]:
 
 
 def figures_from_files(submissions: list[Submission]) -> dict:
-    """The lifecycle of DESIGN §4 applied to what is on disk."""
+    """The lifecycle of docs/design.md §4 applied to what is on disk."""
     outcomes = sample.intended_outcomes()
     seen, accepted = set(), []
     for s in sorted(submissions, key=lambda s: s.mtime):

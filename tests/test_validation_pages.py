@@ -110,6 +110,7 @@ def _page(site: Path, outcome) -> str:
     return Path(outcome.data_docs_url.removeprefix("file://")).relative_to(site).as_posix()
 
 
+@pytest.mark.browser
 def test_the_page_and_the_index_filter_render_in_headless_chromium(pages):
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: apt-get install chromium (.ci/run does)"
     from playwright.sync_api import sync_playwright

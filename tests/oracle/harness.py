@@ -164,7 +164,7 @@ class SequenceRun:
                     planned.records,
                 )
             )
-        # DESIGN §4: of a department's snapshots for a month exactly the latest landed stays loaded
+        # docs/design.md §4: of a department's snapshots for a month exactly the latest landed stays loaded
         current = {f.submission_id for f in current_snapshots(files).values()}
         for row in register:
             if row.submission_type == "org_coverage" and row.status in ("loaded", "superseded"):

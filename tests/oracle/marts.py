@@ -1,11 +1,11 @@
-"""The marts' definitions (DESIGN §7) in plain Python, from what ingest accepted.
+"""The marts' definitions (docs/design.md §7) in plain Python, from what ingest accepted.
 
 Inputs are the canonical records of every accepted file (as the generator wrote them) with
 the register facts that order them (submission_id, received_at), and the register itself
 for mart_submission_quality. Nothing here reads staging, intermediate or marts: where this
-module and a model disagree, one of them has a defect, and DESIGN §4/§7 decides which.
+module and a model disagree, one of them has a defect, and docs/design.md §4/§7 decides which.
 
-"Latest" is the same everywhere (DESIGN §4, README "Lifecycle rules"): the latest *landed*
+"Latest" is the same everywhere (docs/design.md §4, README "Lifecycle rules"): the latest *landed*
 version wins — received_at, then submission_id, then source_row — so that the order in
 which files happen to be processed (mapped tasks, retries, a later run picking up an older
 file) never changes a figure.
@@ -21,7 +21,6 @@ from fractions import Fraction
 
 from ingest.intake.contracts import all_contracts
 
-from .defects import FIXED
 from .records import CONCLUDED, Activity, Org, Suggestion
 from .reference import (
     DEPARTMENTS,
@@ -37,7 +36,7 @@ from .reference import (
 RATE = Decimal("0.0001")  # safe_rate: 4 decimals
 DAYS = Decimal("0.1")  # days to conclusion: 1 decimal
 ACCEPTED = ("loaded", "superseded")
-ADOPTED = ("adopted", "partially_adopted", "converted")  # DESIGN §7: adopted = converted (建议转化)
+ADOPTED = ("adopted", "partially_adopted", "converted")  # docs/design.md §7: adopted = converted (建议转化)
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def latest_versions(files: list[AcceptedFile], submission_type: str) -> dict[tup
 
 
 def current_snapshots(files: list[AcceptedFile]) -> dict[tuple[str, dt.date], AcceptedFile]:
-    """Per (department, period) the snapshot that stays loaded: the latest landed (DESIGN §4)."""
+    """Per (department, period) the snapshot that stays loaded: the latest landed (docs/design.md §4)."""
     current: dict[tuple[str, dt.date], AcceptedFile] = {}
     for accepted in files:
         if accepted.submission_type != "org_coverage":
@@ -130,10 +129,7 @@ def organisations(files: list[AcceptedFile]) -> dict[tuple[str, dt.date], Org]:
     for snapshot in current_snapshots(files).values():
         for source_row, org in enumerate(snapshot.records):
             key = (org.key, snapshot.period)
-            if FIXED["org_winner_by_landing"]:
-                order = (*snapshot.landing_order, source_row)
-            else:  # the model as it stands: the highest submission id wins (see defects.py)
-                order = (snapshot.submission_id, source_row)
+            order = (*snapshot.landing_order, source_row)
             if key not in chosen or order > chosen[key][0]:
                 chosen[key] = (order, org)
     return {key: org for key, (_, org) in chosen.items()}
@@ -290,18 +286,10 @@ def mart_submission_quality(register: list[RegisterRow]) -> list[dict]:
         due = due_date(month)
         accepted = [f for f in files if f.status in ACCEPTED]
         received = len(files)
-        if FIXED["on_time_means_accepted"]:
-            # on time: an accepted file landed (city date) by the due date; a rejected file is no report
-            judged = accepted
-        else:  # the model as it stands: the first file of any outcome (see defects.py)
-            judged = files
-        first_judged = min((local_date(f.received_at) for f in judged), default=None)
-        if first_judged is not None:
-            days_late = max((first_judged - due).days, 0)
-        elif FIXED["days_late_null_when_nothing_arrived"]:
-            days_late = None
-        else:  # the model as it stands: greatest(null, 0) is 0 in PostgreSQL (see defects.py)
-            days_late = 0
+        # on time: an accepted file landed (city date) by the due date; a rejected file is no report
+        first_accepted = min((local_date(f.received_at) for f in accepted), default=None)
+        # unknown, not 0, when nothing was accepted for the period
+        days_late = None if first_accepted is None else max((first_accepted - due).days, 0)
         latest = max(files, key=lambda f: (f.received_at, f.submission_id), default=None)
         expected = int(key in owed)
         rows.append(
@@ -318,7 +306,7 @@ def mart_submission_quality(register: list[RegisterRow]) -> list[dict]:
                 "due_date": due,
                 "submissions_expected": expected,
                 "submissions_received": received,
-                "submissions_on_time": int(first_judged is not None and first_judged <= due),
+                "submissions_on_time": int(first_accepted is not None and first_accepted <= due),
                 "submissions_accepted": len(accepted),
                 "submissions_quarantined": sum(f.status == "quarantined" for f in files),
                 "submissions_missing": int(expected == 1 and not accepted),
@@ -347,7 +335,7 @@ MARTS = {
     "mart_petition_conversion": (("received_month", "district_code", "channel"), mart_petition_conversion),
     "mart_submission_quality": (("period_month", "department_code", "submission_type"), mart_submission_quality),
 }
-# the columns, in order: DESIGN §7 fixes the first three marts'; mart_submission_quality's as modelled
+# the columns, in order: docs/design.md §7 fixes the first three marts'; mart_submission_quality's as modelled
 COLUMNS = {
     "mart_coverage": [
         "period_month",

@@ -1,6 +1,6 @@
 """Canonical records of the three submission types, and how a clerk types them into a file.
 
-A record here is what ingest must read back from the file (DESIGN §6): the oracle computes
+A record here is what ingest must read back from the file (docs/design.md §6): the oracle computes
 the marts from these values, never from what the warehouse stored. `render` writes one file
 in a `Style` (format, encoding, spellings), with a fault injected on purpose when asked.
 """

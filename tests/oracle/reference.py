@@ -1,4 +1,4 @@
-"""Reference data for the oracle: districts and departments as DESIGN §5 fixes them, labels and
+"""Reference data for the oracle: districts and departments as docs/design.md §5 fixes them, labels and
 the reporting calendar from the seeds the city edits (they are input to dbt, not dbt's output)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import functools
 from ingest.config import SEEDS_DIR
 
 CITY = "340600"
-# DESIGN §5: district_code -> (official name, short names accepted)
+# docs/design.md §5: district_code -> (official name, short names accepted)
 DISTRICTS = {
     "340602": ("杜集区", ("杜集",)),
     "340603": ("相山区", ("相山",)),
@@ -19,7 +19,7 @@ DISTRICTS = {
     CITY: ("淮北市", ("淮北", "市本级", "市直")),
 }
 ALL_TYPES = ("org_coverage", "service_activity", "suggestion")
-# DESIGN §5: department_code -> (name, districts it may report for (None: any), submission types)
+# docs/design.md §5: department_code -> (name, districts it may report for (None: any), submission types)
 DEPARTMENTS = {
     "xiangshan": ("相山区委社会工作部", ("340603",), ALL_TYPES),
     "duji": ("杜集区委社会工作部", ("340602",), ALL_TYPES),

@@ -1,4 +1,4 @@
-"""Submission sequences over the seven departments (DESIGN §5), generated with hypothesis.
+"""Submission sequences over the seven departments (docs/design.md §5), generated with hypothesis.
 
 A sequence is a few ingest runs; each run drops a few files into the landing zone and
 processes them either in landing order (`swdw ingest`) or in any order (the DAG's mapped
@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from .defects import FIXED
 from .records import (
     CATEGORIES,
     CHANNELS,
@@ -44,7 +43,6 @@ PERIODS = (dt.date(2024, 11, 1), dt.date(2024, 12, 1))  # two months: new party 
 # day in city time (still the 10th in UTC); late
 LANDING_SLOTS = ((1, 0, 30), (3, 9, 0), (10, 23, 30), (11, 0, 30), (18, 15, 0))
 EARLY_MORNING = dt.time(7, 30)  # city time, still the previous day in UTC
-MORNING = dt.time(9, 0)  # city time, the same day in UTC
 ORG_NUMBERS = (1, 6)  # a small pool: the same organisations recur across departments and months
 EVENT_NUMBERS = (1, 4)
 UNKNOWN_DEPARTMENT = "gaoxin"  # a development zone with its own folder (it reports through its district)
@@ -149,7 +147,6 @@ class Planner:
         self.files: list[PlannedFile] = []
         self.snapshots: dict[tuple[str, dt.date], tuple[Org, ...]] = {}
         self.events: dict[tuple[str, str, str], object] = {}  # (department, type, key) -> last version sent
-        self.suggestion_versions: dict[tuple[str, str], set[Suggestion]] = {}
 
     # --- drawing helpers ----------------------------------------------------------------
 
@@ -200,8 +197,6 @@ class Planner:
             return
         for record in planned.records:
             self.events[(department, planned.submission_type, record.key)] = record
-            if planned.submission_type == "suggestion":
-                self.suggestion_versions.setdefault((department, record.key), set()).add(record)
 
     # --- records ------------------------------------------------------------------------
 
@@ -264,18 +259,6 @@ class Planner:
             concluded = concluded or self.concluded(previous.received_date)
         return replace(previous, status=status, concluded_date=concluded)
 
-    def distinct_version(self, department: str, suggestion: Suggestion) -> Suggestion:
-        """While the unchanged-resend defect is open, no suggestion is ever sent twice unchanged."""
-        if FIXED["unchanged_suggestion_resend"]:
-            return suggestion
-        seen = self.suggestion_versions.get((department, suggestion.key), set())
-        revision = 1
-        candidate = suggestion
-        while candidate in seen:
-            candidate = replace(suggestion, title=f"{suggestion.title}（修订{revision}）")
-            revision += 1
-        return candidate
-
     # --- actions ------------------------------------------------------------------------
 
     def snapshot(self, department: str | None = None, fault: str | None = None, **kwargs) -> PlannedFile:
@@ -311,12 +294,11 @@ class Planner:
             else:
                 records.append(self.activity(department, activity_id, month))
         if self.draw(st.integers(0, 4)) == 0:
-            # sent early in the morning with an activity of that very day (DESIGN §6: not after the
+            # sent early in the morning with an activity of that very day (docs/design.md §6: not after the
             # day received — the city's day, as every other date of the product)
             latest = max(r.activity_date for r in records)  # records sent again may be of a later month
             sent = add_months(latest.replace(day=1), 1).replace(day=self.draw(st.integers(2, 9)))
-            at = EARLY_MORNING if FIXED["day_received_in_city_time"] else MORNING
-            kwargs["landed_at"] = (dt.datetime.combine(sent, at) - LOCAL_UTC_OFFSET).replace(tzinfo=dt.UTC)
+            kwargs["landed_at"] = (dt.datetime.combine(sent, EARLY_MORNING) - LOCAL_UTC_OFFSET).replace(tzinfo=dt.UTC)
             taken = {r.activity_id for r in records}
             activity_id = next(f"HD{n:02d}" for n in range(1, 9) if f"HD{n:02d}" not in taken)
             records.append(replace(self.activity(department, activity_id, sent.replace(day=1)), activity_date=sent))
@@ -336,7 +318,7 @@ class Planner:
                 record = self.next_version(previous)
             else:
                 record = self.suggestion(department, suggestion_id, month)
-            records.append(self.distinct_version(department, record))
+            records.append(record)
         period = max(r.received_date for r in records).replace(day=1)
         kwargs.setdefault("note", "suggestions")
         return self.new_file(department, "suggestion", tuple(records), period, fault=fault, **kwargs)
@@ -365,8 +347,6 @@ class Planner:
     def faulty(self) -> PlannedFile:
         """A file ingest must quarantine: an error on a row, no rows, or the wrong folder."""
         kinds = ["row", "row", "empty", *ROUTING_FAULTS]
-        if not FIXED["unknown_type_folder"]:
-            kinds.remove("unknown_type")
         kind = self.pick(kinds)
         submission_type = self.pick(ALL_TYPES)
         department = self.pick(departments_sending(submission_type))
@@ -402,9 +382,7 @@ class Planner:
         if not self.files:
             return self.snapshot()
         original = self.pick(self.files)
-        ways = ["same_bytes"]
-        if original.submission_type != "suggestion" or FIXED["unchanged_suggestion_resend"]:
-            ways.append("retyped")
+        ways = ["same_bytes", "retyped"]
         if not original.fault and original.folders is None:
             ways.append("other_department")
         way = self.pick(ways)
@@ -422,14 +400,6 @@ class Planner:
         if way == "other_department":
             others = [d for d in departments_sending(original.submission_type) if d != original.department]
             folders = (self.pick(others), original.submission_type)
-            if original.submission_type == "suggestion" and not FIXED["unchanged_suggestion_resend"]:
-                seen = {
-                    version
-                    for r in original.records
-                    for version in self.suggestion_versions.get((folders[0], r.key), ())
-                }
-                if seen & set(original.records):
-                    folders = original.folders  # would resend a version unchanged: the same bytes instead
         return self.new_file(
             **common,
             records=original.records,
