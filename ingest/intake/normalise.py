@@ -9,13 +9,13 @@ ranges, uniqueness, formats) are checked by the GX suite and the contract rules.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import chain, count, repeat
 from operator import itemgetter, or_
 
-from ingest.intake.column_parsing import LIMIT_MESSAGES, map_distinct, parse_column, shown
+from ingest.intake.column_parsing import LIMIT_MESSAGES, map_distinct, parse_cell, parse_column, shown
 from ingest.intake.contracts import Column, Contract, header_key
 from ingest.intake.errors import SubmissionError
 from ingest.intake.readers import Grid
@@ -262,7 +262,7 @@ def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSu
     if columns.missing:
         parsed = ParsedSubmission([], findings, columns.headers, table.header_idx + 1, sheet=table.sheet)
         return _naming_sheet(parsed)
-    body = _split_body(table.grid, table.header_idx)
+    body = _split_body(table.grid, table.header_idx, _complete_row(contract, columns))
     row_findings = _cell_limit_findings(table, body.data_rows)
     conflicts = _conflicts(table.grid, columns, body.data_rows)
     records = _records(table, contract, body.data_rows, file_period, row_findings)
@@ -318,7 +318,7 @@ def _header_findings(table: _Table) -> list[Finding]:
     return findings
 
 
-def _split_body(grid: list[list], header_idx: int) -> _Body:
+def _split_body(grid: list[list], header_idx: int, complete: Callable[[list], bool]) -> _Body:
     """Blank rows are skipped, total rows (合计…) set apart, and the footer after the data dropped."""
     rows, firsts, total_rows = [], [], []  # rows: grid indices of the other non-blank rows, and their first texts
     body = grid[header_idx + 1 :]
@@ -332,22 +332,38 @@ def _split_body(grid: list[list], header_idx: int) -> _Body:
             continue
         rows.append(idx)
         firsts.append(first)
-    start = _footer_start(grid, rows, firsts)
+    start = _footer_start(grid, rows, firsts, complete)
     return _Body(rows[:start], total_rows, len(rows) - start)
 
 
-def _footer_start(grid: list[list], rows: list[int], firsts: list[str]) -> int:
+def _footer_start(grid: list[list], rows: list[int], firsts: list[str], complete: Callable[[list], bool]) -> int:
     """Where in ``rows`` the footer begins (len(rows) when there is none): the topmost row opening a
     signature or note line (填表人：…, 注：…) below which every row opens one too or holds a single text
-    (a note's next line, a phone number on its own). A row that looks like data below it ends the search,
-    so no data row is ever dropped for what its first cell happens to start with."""
+    (a note's next line, a phone number on its own). The search ends at the first row from the bottom
+    that looks like data, and a complete record is data whatever its first cell starts with."""
     start = len(rows)
     for position in range(len(rows) - 1, -1, -1):
-        if is_footer_text(firsts[position]):
+        cells = grid[rows[position]]
+        if is_footer_text(firsts[position]) and not complete(cells):
             start = position
-        elif len({text for text in map(clean_text, grid[rows[position]]) if text is not None}) > 1:
+        elif len({text for text in map(clean_text, cells) if text is not None}) > 1:
             break
     return start
+
+
+def _complete_row(contract: Contract, columns: _Columns) -> Callable[[list], bool]:
+    """Whether a row holds a valid value under every required column the header has: a record, not a note."""
+    required = [
+        (contract.column(name), col) for name, col in columns.positions.items() if contract.column(name).required
+    ]
+
+    def complete(cells: list) -> bool:
+        return all(
+            col < len(cells) and clean_text(cells[col]) is not None and parse_cell(column, cells[col]).problem is None
+            for column, col in required
+        )
+
+    return complete
 
 
 def _cell_limit_findings(table: _Table, data_rows: list[int]) -> dict[int, list[Finding]]:
