@@ -47,9 +47,12 @@ def test_a_symbolic_link_is_refused_without_being_followed(clean_warehouse, targ
     assert outcomes == {"2024年12月.csv": FileStatus.LOADED, "2024年11月.csv": FileStatus.QUARANTINED}
     status, reason, sha, kept = _register(clean_warehouse)["2024年11月.csv"]
     assert status == "quarantined" and kind in reason and target in reason and sha.startswith("unread:")
-    # set aside as the link it is; no copy of the target's bytes anywhere under SWDW_HOME
-    assert Path(kept).is_symlink() and not link.is_symlink()
+    # out of the landing zone, and kept as a regular file that names the target: no link in quarantine
+    assert not link.is_symlink() and not link.exists()
+    assert not Path(kept).is_symlink() and Path(kept).is_file()
+    assert target.encode() in Path(kept).read_bytes()
     home = Path(os.environ["SWDW_HOME"])
+    assert not [p for p in home.rglob("*") if p.is_symlink() and "pg" not in p.parts]
     copies = [p for p in home.rglob("*") if p.is_file() and not p.is_symlink() and "pg" not in p.parts]
     if target == "/etc/passwd":
         secret = Path(target).read_bytes()
@@ -65,6 +68,8 @@ def test_a_named_pipe_is_refused_and_the_run_does_not_hang(clean_warehouse):
     register = _register(clean_warehouse)
     assert register["2024年12月.csv"][0] == "loaded"
     assert register["管道.csv"][0] == "quarantined" and "命名管道" in register["管道.csv"][1]
+    kept = Path(register["管道.csv"][3])
+    assert kept.is_file() and not fifo.exists()  # a note of what it was, not the pipe itself
 
 
 def test_a_linked_folder_and_a_hard_link_are_refused(clean_warehouse, tmp_path):

@@ -82,7 +82,7 @@ def _is_temporary(name: str) -> bool:
     return name.startswith(("~$", ".", ".~lock"))
 
 
-def _refusal_of(mode: int, links: int) -> str | None:
+def refusal_of(mode: int, links: int) -> str | None:
     if stat.S_ISLNK(mode):
         return "symlink"
     if stat.S_ISFIFO(mode):
@@ -100,7 +100,7 @@ def _entry(root: Path, path: Path) -> LandingFile:
     rel = path.relative_to(root).parts
     department, submission_type = (rel[0], rel[1]) if len(rel) == 3 else ("", "")
     info = path.lstat()
-    refusal = _refusal_of(info.st_mode, info.st_nlink)
+    refusal = refusal_of(info.st_mode, info.st_nlink)
     target = os.readlink(path) if refusal == "symlink" else None
     return LandingFile(str(path), department, submission_type, path.name, info.st_mtime, info.st_size, refusal, target)
 
@@ -179,7 +179,7 @@ def read_landing_file(landing_file: LandingFile, limit: int) -> bytes:
     fd = os.open(landing_file.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         info = os.fstat(fd)
-        refusal = _refusal_of(info.st_mode, info.st_nlink)
+        refusal = refusal_of(info.st_mode, info.st_nlink)
         if refusal:
             raise NotARegularFile(refusal)
         if info.st_size > limit:

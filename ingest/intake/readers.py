@@ -1,7 +1,8 @@
 """Reading a submission file into a grid of cells, exactly as the clerk sees the sheet.
 
 Row i of the grid (0-based) is spreadsheet row i+1, so `source_row` is the 1-based row
-number the clerk sees, title and header rows included.
+number the clerk sees, title and header rows included. A workbook is read a worksheet at a
+time, visible ones first: which one holds the data is for its header to say (normalise).
 
 Every file is hostile until read: the content decides the format (an HTML page saved as
 .xls is named as such), the size of the grid is bounded while it is read, and workbooks
@@ -24,7 +25,9 @@ import subprocess
 import sys
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 
+from ingest.config import settings
 from ingest.intake.errors import SubmissionError
 
 # Beyond this ratio of uncompressed to compressed size an xlsx is treated as a zip bomb.
@@ -75,6 +78,29 @@ def decode_text(data: bytes) -> str:
     raise _unreadable_encoding()
 
 
+# --- grids -----------------------------------------------------------------------------------
+
+
+class Grid(list):
+    """The rows of one sheet (a list of rows); a workbook's knows the sheet's name and the sheets after it.
+
+    ``sheet`` is the sheet's name when the workbook has more than one worksheet (findings name it
+    then), else None. ``sheets()`` yields this sheet, then each later one, read only when asked for:
+    the data sit on the first sheet whose header matches the contract (normalise), so a cover sheet
+    or 填表说明 before them costs one more read, and a workbook with its data first costs nothing more.
+    """
+
+    def __init__(self, rows=(), sheet: str | None = None, later: Callable[[], Iterator[Grid]] | None = None):
+        super().__init__(rows)
+        self.sheet = sheet
+        self._later = later
+
+    def sheets(self) -> Iterator[Grid]:
+        yield self
+        if self._later is not None:
+            yield from self._later()
+
+
 # --- grid limits ----------------------------------------------------------------------------
 
 
@@ -82,8 +108,6 @@ class _Shape:
     """Counts a grid as it is read and stops at the first limit, before the rest is in memory."""
 
     def __init__(self):
-        from ingest.config import settings
-
         self.max_rows = settings().max_rows
         self.rows = self.cells = 0
 
@@ -307,20 +331,24 @@ def _check_xlsx(data: bytes) -> None:
 
 _CALAMINE_CHILD = """
 import io, pickle, resource, sys
-memory, max_rows, max_columns, max_cells = map(int, sys.argv[1:])
+memory, max_rows, max_columns, max_cells, position = map(int, sys.argv[1:])
 _, hard = resource.getrlimit(resource.RLIMIT_AS)
 if hard != resource.RLIM_INFINITY:
     memory = min(memory, hard)  # a limit set on the whole run may only be lowered here
 resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
-from python_calamine import CalamineWorkbook, PasswordError
+from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 data = sys.stdin.buffer.read()
 try:
-    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    # the worksheets as the clerk meets them: the visible ones in order, then the hidden ones
+    worksheets = [m for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+    names = [m.name for m in sorted(worksheets, key=lambda m: m.visible != SheetVisibleEnum.Visible)]
+    sheet = workbook.get_sheet_by_name(names[position]) if names else workbook.get_sheet_by_index(0)
     rows, columns = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
     if rows > max_rows or columns > max_columns or rows * columns > max_cells:
         result = ("shape", rows, columns)
     else:
-        result = ("grid", sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or [])
+        result = ("grid", sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or [], names)
 except PasswordError as exc:
     result = ("password", str(exc))
 except BaseException as exc:
@@ -340,10 +368,11 @@ class _CellUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
 
 
-def _calamine(data: bytes) -> tuple[list[list], list]:
-    """The first sheet and its merged ranges, read by calamine in a child process with limits."""
+def _calamine(data: bytes, position: int) -> tuple[list[list], list, list[str]]:
+    """One worksheet (by its place in the reading order), its merged ranges and the worksheets' names
+    in that order, read by calamine in a child process with limits."""
     shape = _Shape()
-    limits = (EXCEL_MEMORY_BYTES, shape.max_rows, MAX_COLUMNS, MAX_CELLS)
+    limits = (EXCEL_MEMORY_BYTES, shape.max_rows, MAX_COLUMNS, MAX_CELLS, position)
     try:
         child = subprocess.run(
             [sys.executable, "-I", "-c", _CALAMINE_CHILD, *map(str, limits)],
@@ -373,7 +402,7 @@ def _calamine(data: bytes) -> tuple[list[list], list]:
         raise _encrypted()
     if kind != "grid":
         raise _unreadable(str(result[1]) if kind == "error" else "the reader gave no sheet")
-    return result[1], result[2]
+    return result[1], result[2], result[3]
 
 
 def _fill_merged(grid: list[list], merged: list) -> None:
@@ -395,7 +424,17 @@ def _fill_merged(grid: list[list], merged: list) -> None:
                     cells[col] = value
 
 
-def _read_excel(data: bytes, suffix: str) -> list[list]:
+def _sheet(data: bytes, position: int) -> Grid:
+    """The worksheet at ``position`` in the reading order; the first one offers the later ones, read on demand."""
+    rows, merged, names = _calamine(data, position)
+    _fill_merged(rows, merged)
+    name = names[position] if len(names) > 1 else None
+    if position or len(names) < 2:
+        return Grid(rows, name)
+    return Grid(rows, name, lambda: (_sheet(data, later) for later in range(1, len(names))))
+
+
+def _read_excel(data: bytes, suffix: str) -> Grid:
     kind = _sniff(data)
     if kind in ("html", "xml", "text"):
         raise _format_mismatch(suffix, kind)
@@ -406,9 +445,7 @@ def _read_excel(data: bytes, suffix: str) -> list[list]:
             raise _encrypted()
     else:
         raise _unreadable("neither an xlsx (zip) nor an xls (OLE) file")
-    grid, merged = _calamine(data)
-    _fill_merged(grid, merged)
-    return grid
+    return _sheet(data, 0)
 
 
 def read_grid(data: bytes, file_name: str) -> list[list]:

@@ -18,6 +18,11 @@ FALSE_WORDS = {"否", "无", "未建", "未建立", "×", "✗", "✘", "x", "n"
 APPROXIMATE_MARKERS = ("约", "近", "余", "多", "左右", "以上", "+")
 UNIT_SUFFIXES = ("人次", "小时", "个", "人", "次", "时", "h", "hours", "hour")
 TOTAL_ROW_WORDS = ("合计", "总计", "小计", "全市")
+# The signature and contact lines a template ends with (填表人：…, 联系电话：…, 注：…): dropped
+# like total rows once no data row follows. A one-character word (注) is a marker only when no
+# letter follows it (注：, 注1., 注 ), so a row starting 注册… is data.
+FOOTER_ROW_WORDS = ("填表人", "审核人", "负责人", "联系人", "联系电话", "填报日期", "制表", "备注", "注")
+_FOOTER_ROW = re.compile("|".join(r"\s*".join(w) if len(w) > 1 else rf"{w}(?![^\W\d_])" for w in FOOTER_ROW_WORDS))
 
 # What the raw columns can hold (contracts.SQL_TYPES): counts are PostgreSQL `integer`;
 # amounts are `numeric`, which holds far more, but nothing a department reports comes near
@@ -191,6 +196,11 @@ def first_text(cells: list) -> str | None:
 def is_total_text(first: str | None) -> bool:
     """Whether a row whose first non-empty cell reads `first` is a total row (合计, 小计, ...)."""
     return first is not None and first.replace(" ", "").startswith(TOTAL_ROW_WORDS)
+
+
+def is_footer_text(first: str | None) -> bool:
+    """Whether a row whose first non-empty cell reads `first` (cleaned: NFKC) opens a signature or note line."""
+    return first is not None and _FOOTER_ROW.match(first) is not None
 
 
 def is_total_row(cells: list) -> bool:

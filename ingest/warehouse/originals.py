@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 from ingest.config import settings
+from ingest.intake.landing import REFUSALS, refusal_of
 
 
 def keep_copy(data: bytes, folder: Path, file_name: str) -> Path:
@@ -32,17 +34,47 @@ def quarantine_folder(submission_id: int) -> Path:
 
 
 def set_aside(path: str, folder: Path, file_name: str) -> Path | None:
-    """Move a landing entry that is never read (a link, a pipe, an oversize file) into ``folder`` as it is.
+    """Take a landing entry that is never read (a link, a pipe, an oversize file) into ``folder``, unopened.
 
-    A rename moves the entry itself, not what a link points at. Across file systems a rename is
-    impossible and copying would mean reading: the entry is left in place (it stays registered,
-    so later runs only see it as a duplicate).
+    The quarantine holds regular files only. The entry is moved first by a rename, which moves
+    the entry itself, not what a link points at; there, out of reach of whoever writes the
+    landing zone, a regular file takes its name, and anything else (a symbolic link, a pipe, a
+    device, a file with other names elsewhere) is replaced by a note of what it was, such as
+    `<name>.symlink.txt` naming the link's target: whoever opens the kept original never reads
+    through it. Across file systems a rename is impossible and copying would mean reading: a
+    regular file is left in place (it stays registered, so later runs only see it as a
+    duplicate); anything else is noted and removed from the landing zone.
     """
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
-    target = folder / file_name
+    moved = folder / ".entry"  # the folder is this submission's alone
     try:
-        os.rename(path, target)
+        os.rename(path, moved)
+    except OSError:
+        moved = None
+    entry = moved or Path(path)
+    try:
+        info = os.lstat(entry)
     except OSError:
         return None
-    return target
+    refusal = refusal_of(info.st_mode, info.st_nlink)
+    if refusal is None:
+        if moved is None:
+            return None
+        return moved.replace(folder / file_name)
+    note = keep_copy(_entry_note(entry, refusal), folder, f"{file_name}.{refusal}.txt")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(entry)  # removes the link, pipe or device node itself, never what it leads to
+    return note
+
+
+def _entry_note(entry: Path, refusal: str) -> bytes:
+    """What a refused entry was, in both languages; a link's target as its bytes are (not followed)."""
+    zh, en = REFUSALS[refusal]
+    note = (
+        f"此项是{zh}，不是可接受的普通文件：未读取，其内容未保存。\n"
+        f"this entry is {en}, not a regular file to accept: not read, nothing of it kept.\n"
+    ).encode()
+    if refusal == "symlink":
+        note += "指向 / pointing at: ".encode() + os.fsencode(os.readlink(entry)) + b"\n"
+    return note
