@@ -195,7 +195,7 @@ def test_each_rule_flags_the_bad_row_only(swdw_home, case):
 
 def test_every_contract_rule_and_column_rule_has_a_case():
     from ingest.intake.contracts import all_contracts
-    from ingest.quality.validation import expectation_specs
+    from ingest.quality.suites import expectation_specs
 
     covered = {(t, rule) for t, rule, *_ in RULE_CASES}
     for name, contract in all_contracts().items():
@@ -336,12 +336,12 @@ def test_audit_evidence_cannot_be_changed(clean_warehouse):
 def test_suites_are_stable_after_regeneration():
     before = {p: p.read_bytes() for p in (REPO / "expectations").rglob("*.json")}
     done = subprocess.run(
-        [sys.executable, "-m", "ingest.quality.validation"],
+        [sys.executable, "-m", "ingest.quality.suites"],
         cwd=REPO,
         capture_output=True,
         text=True,
         env={**os.environ, "SWDW_HOME": os.environ.get("SWDW_HOME", "/tmp/swdw-suites")},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "changed suites: none" in done.stdout, "run `python -m ingest.quality.validation` and commit expectations/"
+    assert "changed suites: none" in done.stdout, "run `python -m ingest.quality.suites` and commit expectations/"
     assert {p: p.read_bytes() for p in (REPO / "expectations").rglob("*.json")} == before
