@@ -19,8 +19,14 @@ import psycopg
 import pytest
 
 from ingest.bi.browser import CHROMIUM, CHROMIUM_ARGS
+from ingest.config import settings
+from ingest.intake.contracts import all_contracts
+from ingest.jobs.pipeline import ingest_landing
 from ingest.quality import docs_index, validation_page
+from ingest.quality.rule_titles import rule_title_zh
+from ingest.quality.suites import expectation_specs
 from ingest.quality.verdict import verdict
+from ingest.warehouse.connection import bootstrap
 
 from .builders import ORG_HEADER, landing_path, org_row, write_csv
 from .helpers import query
@@ -37,8 +43,6 @@ def _wrong_check(code: str) -> str:
 def pages(warehouse, tmp_path_factory) -> dict:
     """An emptied warehouse; a quarantined file from duji, a file with a warning from lieshan and two
     December snapshots from xiangshan."""
-    from ingest.jobs.pipeline import ingest_landing
-    from ingest.warehouse.connection import bootstrap
 
     with psycopg.connect(warehouse, autocommit=True) as conn:
         conn.execute("drop schema if exists raw, audit, staging, intermediate, marts cascade")
@@ -107,8 +111,6 @@ def test_a_quarantined_files_page_names_department_file_period_and_failing_rule(
 
 
 def test_a_superseded_snapshots_page_says_so_and_the_index_follows(pages):
-    from ingest.config import settings
-
     older, newer = pages["相山12月.csv"], pages["相山12月（更正）.csv"]
     assert f"（被 #{newer.submission_id} 替代）" in _html(older) and "已被替代 superseded" in _html(older)
     assert "已入库 loaded" in _html(newer)
@@ -143,8 +145,6 @@ def _index_row(html: str, submission_id: int) -> str:
 
 @pytest.mark.parametrize("name", [QUARANTINED, WARNED, "相山12月（更正）.csv"], ids=["errors", "warning", "clean"])
 def test_the_page_and_the_index_tell_warnings_from_errors_as_the_register_does(pages, warehouse, name):
-    from ingest.config import settings
-
     outcome = pages[name]
     expected = _register_verdict(warehouse, outcome.submission_id)
     # each kind of file, whatever the wording: errors fail it, a warning does not, a clean file is clean
@@ -172,8 +172,6 @@ def _page(site: Path, outcome) -> str:
 def test_the_page_and_the_index_filter_render_in_headless_chromium(pages, warehouse):
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: apt-get install chromium (.ci/run does)"
     from playwright.sync_api import sync_playwright
-
-    from ingest.config import settings
 
     outcome = pages[QUARANTINED]
     with sync_playwright() as p:
@@ -240,10 +238,6 @@ def test_a_status_change_rewrites_one_page_and_one_index_page(tmp_path, monkeypa
 
 
 def test_every_rule_of_every_suite_has_a_chinese_name_and_label():
-    from ingest.intake.contracts import all_contracts
-    from ingest.quality.rule_titles import rule_title_zh
-    from ingest.quality.suites import expectation_specs
-
     for contract in all_contracts().values():
         for spec in expectation_specs(contract):
             meta = spec["meta"]
