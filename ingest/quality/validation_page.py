@@ -205,9 +205,11 @@ def _rules_html(rows: list[dict], contract) -> str:
     warned = sum(1 for r in rows if not r["success"] and r["severity"] == "warning")
     body = []
     for r in rows:
-        verdict_cell = (
-            '<span class="swdw-passed">通过</span>' if r["success"] else '<span class="swdw-failed">未通过</span>'
-        )
+        if r["success"]:
+            verdict_cell = '<span class="swdw-passed">通过</span>'
+        else:  # a failed warning rule does not stop the file: not shown as an error
+            style = "swdw-warned" if r["severity"] == "warning" else "swdw-failed"
+            verdict_cell = f'<span class="{style}">未通过</span>'
         shown = ", ".join(map(str, r["source_rows"]))
         if r["unexpected_count"] > len(r["source_rows"]):
             shown += " …"
