@@ -5,7 +5,7 @@ import json
 from ingest.config import EXPECTATIONS_DIR
 from ingest.intake.contracts import all_contracts
 from ingest.intake.reference import ENUM_SEED, STATUS_GROUP_SEED, enum_seed_csv, status_group_seed_csv
-from ingest.quality.validation import expectation_specs, spec_key
+from ingest.quality.suites import expectation_specs, spec_key
 
 
 def _suite(name: str) -> list[dict]:
@@ -17,7 +17,7 @@ def test_committed_suites_match_the_contracts():
     for name, contract in all_contracts().items():
         wanted = sorted(map(spec_key, expectation_specs(contract)))
         assert sorted(map(spec_key, _suite(name))) == wanted, (
-            f"run `python -m ingest.quality.validation` to regenerate {name}"
+            f"run `python -m ingest.quality.suites` to regenerate {name}"
         )
 
 
@@ -60,14 +60,14 @@ def test_status_group_seed_matches_the_contracts():
 
 def test_status_groups_are_declared_once_in_the_suggestion_contract():
     from ingest import samples
-    from ingest.quality import validation
+    from ingest.quality import suites
 
     groups = all_contracts()["suggestion"].status_groups
     assert groups["converted"] == ("adopted", "partially_adopted", "converted")
     assert groups["converted_to_policy"] == ("converted",)
     assert set(groups["concluded"]) == {*groups["converted"], "for_reference", "rejected"}
     # the Python readers take them from the contract, not from a copy
-    assert groups["concluded"] == validation.CONCLUDED_STATUSES
+    assert groups["concluded"] == suites.CONCLUDED_STATUSES
     assert groups["converted"] == samples.CONVERTED_STATUSES
     assert groups["concluded"] == samples.CONCLUDED_STATUSES
 

@@ -16,8 +16,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingest.intake.contracts import get_contract
+from ingest.config import settings
+from ingest.intake.contracts import all_contracts, get_contract
 from ingest.intake.reference import departments
+from ingest.jobs.pipeline import ingest_landing
+from ingest.quality.data_docs import remote_references
+from ingest.quality.suites import expectation_specs
+from ingest.quality.validation import validate
+from ingest.warehouse.connection import bootstrap
+from ingest.warehouse.schema import APPEND_ONLY_TABLES, LIFECYCLE_COLUMNS
 
 from .builders import ORG_HEADER, credit_code, landing_path, org_row, write_csv
 from .helpers import REPO, query
@@ -165,8 +172,6 @@ RULE_CASES = [
 
 
 def _validate(submission_type: str, records: list[dict], department: str = "xiangshan", submission_id: int = 1):
-    from ingest.quality.validation import validate
-
     rows = [{"source_row": n + 2, **r} for n, r in enumerate(records)]
     return validate(get_contract(submission_type), rows, {}, submission_id, departments()[department], RECEIVED_ON)
 
@@ -194,9 +199,6 @@ def test_each_rule_flags_the_bad_row_only(swdw_home, case):
 
 
 def test_every_contract_rule_and_column_rule_has_a_case():
-    from ingest.intake.contracts import all_contracts
-    from ingest.quality.validation import expectation_specs
-
     covered = {(t, rule) for t, rule, *_ in RULE_CASES}
     for name, contract in all_contracts().items():
         for spec in expectation_specs(contract):
@@ -226,9 +228,6 @@ def test_personal_data_never_reaches_gx_results_or_data_docs(swdw_home):
 
 
 def test_data_docs_reference_no_remote_resources(swdw_home):
-    from ingest.config import settings
-    from ingest.quality.data_docs import remote_references
-
     _validate("org_coverage", [org(1), org(2, district_code="340621")], submission_id=88)
     site = settings().data_docs_dir
     pages = list(site.rglob("*.html"))
@@ -247,8 +246,6 @@ def _landing() -> Path:
 
 
 def test_quarantined_submission_has_a_data_docs_page_naming_the_failure(clean_warehouse):
-    from ingest.jobs.pipeline import ingest_landing
-
     bad = org_row(2)
     bad[1] = _wrong_check(bad[1])
     write_csv(landing_path(_landing(), "xiangshan", "org_coverage", "2024年12月.csv"), [ORG_HEADER, org_row(1), bad])
@@ -276,7 +273,6 @@ def _refused(dsn: str, sql: str) -> str:
 
 def test_every_audit_table_is_guarded_against_change(clean_warehouse):
     """No audit table without a row guard and a truncate guard: new tables cannot slip past."""
-    from ingest.warehouse.schema import APPEND_ONLY_TABLES, LIFECYCLE_COLUMNS
 
     tables = {
         t for (t,) in query(clean_warehouse, "select 'audit.' || tablename from pg_tables where schemaname = 'audit'")
@@ -302,9 +298,6 @@ def test_every_audit_table_is_guarded_against_change(clean_warehouse):
 
 
 def test_audit_evidence_cannot_be_changed(clean_warehouse):
-    from ingest.jobs.pipeline import ingest_landing
-    from ingest.warehouse.connection import bootstrap
-
     write_csv(
         landing_path(_landing(), "xiangshan", "org_coverage", "2024年12月.csv"),
         [ORG_HEADER, org_row(1), org_row(2, form="未组建")],
@@ -336,12 +329,12 @@ def test_audit_evidence_cannot_be_changed(clean_warehouse):
 def test_suites_are_stable_after_regeneration():
     before = {p: p.read_bytes() for p in (REPO / "expectations").rglob("*.json")}
     done = subprocess.run(
-        [sys.executable, "-m", "ingest.quality.validation"],
+        [sys.executable, "-m", "ingest.quality.suites"],
         cwd=REPO,
         capture_output=True,
         text=True,
         env={**os.environ, "SWDW_HOME": os.environ.get("SWDW_HOME", "/tmp/swdw-suites")},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "changed suites: none" in done.stdout, "run `python -m ingest.quality.validation` and commit expectations/"
+    assert "changed suites: none" in done.stdout, "run `python -m ingest.quality.suites` and commit expectations/"
     assert {p: p.read_bytes() for p in (REPO / "expectations").rglob("*.json")} == before

@@ -1,8 +1,10 @@
-"""Validation pages an auditor can read (issue 15): who sent which file for which month, what became of it, which rule failed.
+"""Validation pages an auditor can read: who sent which file for which month, what became of it, which rule failed.
 
-A quarantined file and a superseded snapshot go through the real pipeline (GX checkpoint, page,
-register, publishing after the final status); the page is checked in its HTML and rendered once
-in headless Chromium. The index's filter and the flat cost of a status change are checked too.
+A quarantined file, a file loaded with a warning and a superseded snapshot go through the real
+pipeline (GX checkpoint, page, register, publishing after the final status); the page is checked
+in its HTML and rendered once in headless Chromium. The index's filter, the verdicts it and the
+pages show (warnings told from errors, in agreement with the register) and the flat cost of a
+status change are checked too.
 """
 
 from __future__ import annotations
@@ -17,11 +19,20 @@ import psycopg
 import pytest
 
 from ingest.bi.browser import CHROMIUM, CHROMIUM_ARGS
-from ingest.quality import docs_pages
+from ingest.config import settings
+from ingest.intake.contracts import all_contracts
+from ingest.jobs.pipeline import ingest_landing
+from ingest.quality import docs_index, validation_page
+from ingest.quality.rule_titles import rule_title_zh
+from ingest.quality.suites import expectation_specs
+from ingest.quality.verdict import verdict
+from ingest.warehouse.connection import bootstrap
 
 from .builders import ORG_HEADER, landing_path, org_row, write_csv
+from .helpers import query
 
 JAN_6, JAN_7 = 1736128800.0, 1736215200.0  # 2025-01-06 and 2025-01-07, 10:00 in the city
+QUARANTINED, WARNED = "杜集区2024年12月两个覆盖台账.csv", "烈山12月.csv"
 
 
 def _wrong_check(code: str) -> str:
@@ -30,9 +41,8 @@ def _wrong_check(code: str) -> str:
 
 @pytest.fixture(scope="module")
 def pages(warehouse, tmp_path_factory) -> dict:
-    """An emptied warehouse; a quarantined file from duji, and two December snapshots from xiangshan."""
-    from ingest.jobs.pipeline import ingest_landing
-    from ingest.warehouse.connection import bootstrap
+    """An emptied warehouse; a quarantined file from duji, a file with a warning from lieshan and two
+    December snapshots from xiangshan."""
 
     with psycopg.connect(warehouse, autocommit=True) as conn:
         conn.execute("drop schema if exists raw, audit, staging, intermediate, marts cascade")
@@ -42,11 +52,17 @@ def pages(warehouse, tmp_path_factory) -> dict:
     bad = org_row(2, district="杜集")
     bad[1] = _wrong_check(bad[1])
     write_csv(
-        landing_path(landing, "duji", "org_coverage", "杜集区2024年12月两个覆盖台账.csv"),
+        landing_path(landing, "duji", "org_coverage", QUARANTINED),
         [ORG_HEADER, org_row(1, district="杜集"), bad],
         mtime=JAN_6,
     )
     write_csv(landing_path(landing, "xiangshan", "org_coverage", "相山12月.csv"), [ORG_HEADER, org_row(3)], mtime=JAN_6)
+    # three party members and no party organisation: rule should_form_party_org, a warning
+    write_csv(
+        landing_path(landing, "lieshan", "org_coverage", WARNED),
+        [ORG_HEADER, org_row(5, district="烈山"), org_row(6, district="烈山", form="未组建")],
+        mtime=JAN_6,
+    )
     write_csv(
         landing_path(landing, "xiangshan", "org_coverage", "相山12月（更正）.csv"),
         [ORG_HEADER, org_row(3), org_row(4)],
@@ -61,7 +77,12 @@ def pages(warehouse, tmp_path_factory) -> dict:
             os.environ.pop("SWDW_LANDING_DIR")
         else:
             os.environ["SWDW_LANDING_DIR"] = previous
-    assert [outcomes[n].status for n in sorted(outcomes)] == ["quarantined", "loaded", "loaded"], outcomes
+    assert {n: o.status for n, o in outcomes.items()} == {
+        QUARANTINED: "quarantined",
+        WARNED: "loaded",
+        "相山12月.csv": "loaded",
+        "相山12月（更正）.csv": "loaded",
+    }, outcomes
     return outcomes
 
 
@@ -70,7 +91,7 @@ def _html(outcome) -> str:
 
 
 def test_a_quarantined_files_page_names_department_file_period_and_failing_rule(pages):
-    outcome = pages["杜集区2024年12月两个覆盖台账.csv"]
+    outcome = pages[QUARANTINED]
     html = _html(outcome)
     assert "duji/杜集区2024年12月两个覆盖台账.csv" in html  # the run, named as an auditor calls it
     assert "杜集区委社会工作部" in html and "非公企业和社会组织“两个覆盖”台账" in html
@@ -90,8 +111,6 @@ def test_a_quarantined_files_page_names_department_file_period_and_failing_rule(
 
 
 def test_a_superseded_snapshots_page_says_so_and_the_index_follows(pages):
-    from ingest.config import settings
-
     older, newer = pages["相山12月.csv"], pages["相山12月（更正）.csv"]
     assert f"（被 #{newer.submission_id} 替代）" in _html(older) and "已被替代 superseded" in _html(older)
     assert "已入库 loaded" in _html(newer)
@@ -101,9 +120,49 @@ def test_a_superseded_snapshots_page_says_so_and_the_index_follows(pages):
     by_id = {e["submission_id"]: e for e in latest.values() if e["page"] in {_page(site, o) for o in pages.values()}}
     assert by_id[older.submission_id]["status"] == "superseded"
     assert by_id[older.submission_id]["run_name"] == "xiangshan/相山12月.csv"
-    quarantined = by_id[pages["杜集区2024年12月两个覆盖台账.csv"].submission_id]
+    quarantined = by_id[pages[QUARANTINED].submission_id]
     assert quarantined["month"] == "2024-12" and quarantined["department_name"] == "杜集区委社会工作部"
     assert len(quarantined["sha256"]) == 64 and quarantined["received_at"].startswith("2025-01-06 10:00")
+
+
+def _register_verdict(dsn: str, submission_id: int):
+    """The verdict the register implies: the file's status and its failed rules as stored, by severity."""
+    [(status,)] = query(dsn, "select status from audit.submission where submission_id = %s", (submission_id,))
+    failed = dict(
+        query(
+            dsn,
+            "select severity, count(*) from audit.validation_result where submission_id = %s and not success "
+            "group by severity",
+            (submission_id,),
+        )
+    )
+    return verdict(failed.get("error", 0), failed.get("warning", 0), status)
+
+
+def _index_row(html: str, submission_id: int) -> str:
+    return next(row for row in html.split("<tr>") if f"<td>#{submission_id}</td>" in row)
+
+
+@pytest.mark.parametrize("name", [QUARANTINED, WARNED, "相山12月（更正）.csv"], ids=["errors", "warning", "clean"])
+def test_the_page_and_the_index_tell_warnings_from_errors_as_the_register_does(pages, warehouse, name):
+    outcome = pages[name]
+    expected = _register_verdict(warehouse, outcome.submission_id)
+    # each kind of file, whatever the wording: errors fail it, a warning does not, a clean file is clean
+    kinds = {QUARANTINED: (False, 0), WARNED: (True, 1), "相山12月（更正）.csv": (True, 0)}
+    assert (expected.passed, expected.failed_warnings) == kinds[name]
+    html = _html(outcome)
+    facts = html.split('id="swdw-facts"', 1)[1].split("</section>", 1)[0]
+    gx_status = validation_page.GX_STATUS.search(html).group(0)  # GX's overview "Status:"
+    assert expected.label in facts and expected.label in gx_status
+    assert ("Failed" in gx_status) is False and ("✓" in gx_status) is expected.passed
+    site = settings().data_docs_dir
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert expected.label in _index_row(index, outcome.submission_id)
+    page = (site / "index" / "page-0001.html").read_text(encoding="utf-8")
+    assert expected.label in _index_row(page, outcome.submission_id)
+    script = (site / "index" / "entries-0001.js").read_text(encoding="utf-8")
+    shown = json.loads(script.split("swdwEntries, ", 1)[1].rsplit(");", 1)[0])
+    assert [e["verdict_label"] for e in shown if e["submission_id"] == outcome.submission_id] == [expected.label]
 
 
 def _page(site: Path, outcome) -> str:
@@ -111,13 +170,11 @@ def _page(site: Path, outcome) -> str:
 
 
 @pytest.mark.browser
-def test_the_page_and_the_index_filter_render_in_headless_chromium(pages):
+def test_the_page_and_the_index_filter_render_in_headless_chromium(pages, warehouse):
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: apt-get install chromium (.ci/run does)"
     from playwright.sync_api import sync_playwright
 
-    from ingest.config import settings
-
-    outcome = pages["杜集区2024年12月两个覆盖台账.csv"]
+    outcome = pages[QUARANTINED]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -138,6 +195,15 @@ def test_the_page_and_the_index_filter_render_in_headless_chromium(pages):
             assert all("quarantined" in text for text in shown.all_inner_texts())
             page.select_option("#f-department", "duji")
             assert "duji/杜集区2024年12月两个覆盖台账.csv" in page.inner_text("#swdw-index tbody")
+            # the filter's rows (drawn by the script) read a file loaded with a warning as the register does
+            page.select_option("#f-status", "")
+            page.select_option("#f-department", "lieshan")
+            warned = pages[WARNED]
+            [row] = page.locator("#swdw-index tbody tr").all_inner_texts()
+            assert f"lieshan/{WARNED}" in row
+            assert _register_verdict(warehouse, warned.submission_id).label in row
+            page.goto(warned.data_docs_url)
+            assert _register_verdict(warehouse, warned.submission_id).label in page.inner_text("#swdw-facts")
         finally:
             browser.close()
 
@@ -145,22 +211,24 @@ def test_the_page_and_the_index_filter_render_in_headless_chromium(pages):
 def _fake_page(site: Path, n: int) -> str:
     page = site / "validations" / f"p{n}.html"
     page.parent.mkdir(parents=True, exist_ok=True)
-    facts = docs_pages.PageFacts(n, "xiangshan", "org_coverage")
-    index_page = docs_pages._next_index_page(site)
-    page.write_text(docs_pages._with_facts("<html><body>GX</body></html>", facts, index_page), encoding="utf-8")
+    facts = validation_page.PageFacts(n, "xiangshan", "org_coverage")
+    index_page = docs_index.next_index_page(site)
+    page.write_text(validation_page._with_facts("<html><body>GX</body></html>", facts, index_page), encoding="utf-8")
     return page.relative_to(site).as_posix()
 
 
 def test_a_status_change_rewrites_one_page_and_one_index_page(tmp_path, monkeypatch):
-    monkeypatch.setattr(docs_pages, "PAGE_SIZE", 3)
+    monkeypatch.setattr(docs_index, "PAGE_SIZE", 3)
     site = tmp_path / "site"
     for n in range(1, 8):
         relative = _fake_page(site, n)
-        docs_pages.append_to_index(site, {"submission_id": n, "page": relative, "success": True})
+        docs_index.append_to_index(site, {"submission_id": n, "page": relative, "success": True})
     index = site / "index"
     before = {p.name: p.stat().st_mtime_ns for p in [*index.iterdir(), *(site / "validations").iterdir()]}
-    facts = docs_pages.PageFacts(5, "xiangshan", "org_coverage", "f5.csv", "2024-12", "2024-12", status="superseded")
-    assert docs_pages.publish_facts(site, "validations/p5.html", facts)
+    facts = validation_page.PageFacts(
+        5, "xiangshan", "org_coverage", "f5.csv", "2024-12", "2024-12", status="superseded"
+    )
+    assert validation_page.publish_facts(site, "validations/p5.html", facts)
     after = {p.name: p.stat().st_mtime_ns for p in [*index.iterdir(), *(site / "validations").iterdir()]}
     changed = sorted(name for name in before if after[name] != before[name])
     assert changed == ["entries-0002.js", "entries-0002.jsonl", "p5.html", "page-0002.html"]
@@ -171,9 +239,6 @@ def test_a_status_change_rewrites_one_page_and_one_index_page(tmp_path, monkeypa
 
 
 def test_every_rule_of_every_suite_has_a_chinese_name_and_label():
-    from ingest.intake.contracts import all_contracts
-    from ingest.quality.validation import expectation_specs, rule_title_zh
-
     for contract in all_contracts().values():
         for spec in expectation_specs(contract):
             meta = spec["meta"]

@@ -143,7 +143,7 @@ def _dicts(conn, sql: str, params=()) -> list[dict]:
 def _copy_pages(site: Path, pack: Path, register: list[dict]) -> list[dict]:
     """The month's validation pages under data_docs/ (same relative paths, links into the pack)."""
     from ingest.jobs.validation_pages import page_facts
-    from ingest.quality.docs_pages import entry_of, page_path, write_listing
+    from ingest.quality.docs_index import entry_of, page_path, write_listing
 
     target_site = pack / "data_docs"
     entries = []

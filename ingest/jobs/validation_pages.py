@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ingest.config import calendar_settings, settings
-from ingest.quality.docs_pages import PageFacts, publish_facts
+from ingest.quality.validation_page import PageFacts, publish_facts
 from ingest.warehouse.register import period_month_sql
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """What the GX suites cannot do themselves: check-character algorithms and personal-data checks.
 
-Every rule is evaluated by the GX suite of the submission type (ingest.quality.validation); this
+Every rule is evaluated by the GX suite of the submission type (ingest.quality.suites); this
 module only supplies
 - the GB 32100 / GB 11643 check-character algorithms (the custom expectation in
   ingest.quality.custom_expectations and the sample generator use them), and

@@ -1,6 +1,6 @@
-"""Custom GX expectations for the rules GX has no built-in for (DESIGN §6).
+"""Custom GX expectations for the rules GX has no built-in for (docs/design.md §6).
 
-Importing this module registers the metrics and expectations with GX; ingest.quality.validation
+Importing this module registers the metrics and expectations with GX; ingest.quality.suites
 imports it before it loads the suites that use them. Both run on the pandas engine only.
 
 - expect_column_values_to_have_gb32100_check_character: the 18th character of a unified

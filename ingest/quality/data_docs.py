@@ -16,10 +16,10 @@ import re
 import shutil
 from pathlib import Path
 
-from ingest.config import EXPECTATIONS_DIR
+from ingest.config import EXPECTATIONS_DIR, settings
 
 ASSETS_DIR = EXPECTATIONS_DIR / "plugins" / "custom_data_docs" / "offline"
-ASSETS = ("offline.css", "offline.js")
+ASSETS = ("offline.css", "offline.js")  # copied to every site
 SITE_ASSETS = Path("static") / "offline"
 
 _REMOTE = r"""["']\s*(?:https?:)?//[^"']*["']"""
@@ -34,6 +34,11 @@ MARKER = "<!-- swdw:offline -->"
 REMOTE_REFERENCE = re.compile(
     rf"<(?:link|script|img|iframe|source|embed)\b[^>]*\b(?:href|src)\s*=\s*{_REMOTE}|{REMOTE_CSS_URL.pattern}", re.I
 )
+
+
+def asset_text(name: str) -> str:
+    """A static file of our own pages (beside offline.js), read when a page is rendered and inlined in it."""
+    return (ASSETS_DIR / name).read_text(encoding="utf-8")
 
 
 def _install_assets(site: Path) -> None:
@@ -117,7 +122,5 @@ def remote_references(site: Path) -> dict[str, list[str]]:
 
 
 if __name__ == "__main__":
-    from ingest.config import settings
-
     pages = make_offline(settings().data_docs_dir)
     print(f"made {len(pages)} pages offline under {settings().data_docs_dir}")

@@ -14,9 +14,13 @@ from ingest.config import settings
 from ingest.intake.contracts import Contract, get_contract
 from ingest.intake.errors import SubmissionError
 from ingest.intake.landing import LandingFile
+from ingest.intake.normalise import parse_grid
+from ingest.intake.readers import read_grid
 from ingest.intake.reference import departments
 from ingest.intake.routing import check_routing
+from ingest.intake.values import period_from_file_name
 from ingest.quality.findings import Finding, Severity, count
+from ingest.quality.validation import validate
 
 log = logging.getLogger("swdw.ingest")
 
@@ -97,8 +101,6 @@ def reason_of(findings: list[Finding]) -> str | None:
 
 
 def _periods(contract: Contract, records: list[dict], file_name: str, findings: list[Finding]) -> tuple:
-    from ingest.intake.values import period_from_file_name
-
     values = sorted({r[contract.period_column] for r in records if r.get(contract.period_column)})
     if not values:
         return period_from_file_name(file_name), None, None
@@ -131,10 +133,6 @@ def evaluate(
     landing_file: LandingFile, data: bytes, submission_id: int, received_on: dt.date, stages: Stages | None = None
 ) -> Evaluation:
     """Parse, normalise and validate; raises SubmissionError for whole-file rejections."""
-    from ingest.intake.normalise import parse_grid
-    from ingest.intake.readers import read_grid
-    from ingest.quality.validation import validate
-
     stages = stages or Stages(landing_file.file_name)
     stages.enter("routing")
     check_routing(landing_file)
