@@ -30,15 +30,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+from airflow.sdk import AssetOrTimeSchedule, dag, task
 
-from ingest.airflow.dag_defaults import RAW_ASSET, default_args, landing_asset  # airflow.sdk only
+from ingest.airflow.dag_defaults import RAW_ASSET, city_cron, default_args, landing_asset  # airflow.sdk only
 
 
 @dag(
     dag_id="swdw_ingest_submissions",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("*/15 * * * *", timezone="UTC"),
+        timetable=city_cron("*/15 * * * *"),
         assets=landing_asset(),
     ),
     start_date=datetime(2025, 1, 1),

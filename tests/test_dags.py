@@ -184,11 +184,6 @@ def test_reprocess_dag_is_manual_with_typed_params(report):
     assert "integer" in params["submission_id"]["type"]
 
 
-def test_calendar_dag_runs_daily(report):
-    dag = report["dags"]["swdw_submission_calendar"]
-    assert dag["schedule"] == "0 1 * * *"
-
-
 def test_dag_files_import_nothing_heavy_at_top_level():
     heavy = (
         "pandas",
