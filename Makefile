@@ -16,7 +16,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print 2>/dev/null)
 
-.PHONY: install demo test test-fast lint fuzz fuzz-marts bench clean stop bi bi-install bi-down bi-status bench-bi airflow airflow-down
+.PHONY: install system-packages demo test test-fast lint fuzz fuzz-marts bench clean stop bi bi-install bi-down bi-status bench-bi airflow airflow-down
 install: $(VENV)/.synced $(MANIFEST)
 
 $(TOOLS)/bin/uv:
@@ -63,7 +63,12 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
 
-test: install bi-install lint
+# chromium, a CJK font and a compose client (scripts/system-packages.sh says which and why):
+# installed with apt-get when root, otherwise named with the command, and the run stops here
+system-packages:
+	scripts/system-packages.sh
+
+test: system-packages install bi-install lint
 	$(VENV)/bin/python -m pytest -q --durations=10 tests
 
 # the edit loop (under 3 minutes): no live services, no browser, nothing slow

@@ -31,9 +31,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+from airflow.sdk import AssetOrTimeSchedule, dag, task
 
-from ingest.airflow.dag_defaults import RAW_ASSET, default_args, landing_asset  # airflow.sdk only
+from ingest.airflow.dag_defaults import RAW_ASSET, city_cron, default_args, landing_asset  # airflow.sdk only
 
 PASS_RUN_ID = "pass_run_id"  # the XCom that carries audit.pipeline_run's run_id from discover to publish
 
@@ -41,7 +41,7 @@ PASS_RUN_ID = "pass_run_id"  # the XCom that carries audit.pipeline_run's run_id
 @dag(
     dag_id="swdw_ingest_submissions",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("*/15 * * * *", timezone="UTC"),
+        timetable=city_cron("*/15 * * * *"),
         assets=landing_asset(),
     ),
     start_date=datetime(2025, 1, 1),

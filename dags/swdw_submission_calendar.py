@@ -1,6 +1,6 @@
 """swdw_submission_calendar: which departments are late with their monthly reports (DESIGN §7).
 
-Daily at 09:00 Beijing time (01:00 UTC). Each department owes each of its submission types
+Daily at 09:00 on the city's clock (the dbt var local_timezone, Asia/Shanghai). Each department owes each of its submission types
 monthly (dbt seed reporting_calendar.csv), due on the 10th of the following month. The run
 checks the latest period whose due date has passed on its date, records every obligation's
 state (on_time, late, rejected, missing) in audit.lateness_check, and alerts the
@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
-from ingest.airflow.dag_defaults import default_args  # airflow.sdk only
+from ingest.airflow.dag_defaults import city_cron, default_args  # airflow.sdk only
 
 
 @dag(
     dag_id="swdw_submission_calendar",
-    schedule="0 1 * * *",
+    schedule=city_cron("0 9 * * *"),
     start_date=datetime(2025, 1, 1),
     catchup=False,
     max_active_runs=1,

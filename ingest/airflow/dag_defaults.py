@@ -1,5 +1,6 @@
 """What every swdw DAG shares: owner, retry policy and failure alert, the landing and raw Assets, the
-warehouse connection id, the submission types and departments offered in trigger forms.
+warehouse connection id, the city's clock for schedules, the submission types and departments
+offered in trigger forms.
 
 Imported at DAG-parse time, so it stays cheap: airflow.sdk, the standard library and file listings.
 """
@@ -10,10 +11,10 @@ import csv
 from datetime import timedelta
 from pathlib import Path
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, CronTriggerTimetable
 
 from ingest.airflow.callbacks import SwdwNotifier
-from ingest.config import SEEDS_DIR
+from ingest.config import SEEDS_DIR, calendar_settings
 
 RAW_ASSET = Asset("swdw://warehouse/raw")  # updated by swdw_ingest_submissions when something loaded
 LANDING_ASSET_URI = "swdw://landing/"  # the form Airflow normalises it to
@@ -38,6 +39,18 @@ def landing_asset() -> Asset:
 
 
 WAREHOUSE_CONN_ID = "swdw_warehouse"
+
+
+def city_timezone() -> str:
+    """The city's time zone, the dbt var local_timezone: the models' month boundaries, Airflow's
+    default zone (AIRFLOW__CORE__DEFAULT_TIMEZONE, set from here by local_runner.airflow_env and
+    equal to it in docker-compose.yml) and the zone every swdw cron is read in."""
+    return calendar_settings()[1]
+
+
+def city_cron(expression: str) -> CronTriggerTimetable:
+    """A cron read on the city's clock: "0 9 * * *" is 09:00 in Huaibei, whatever the server's zone."""
+    return CronTriggerTimetable(expression, timezone=city_timezone())
 
 
 def default_args(

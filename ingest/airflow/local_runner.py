@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
-from ingest.airflow.dag_defaults import WAREHOUSE_CONN_ID
+from ingest.airflow.dag_defaults import WAREHOUSE_CONN_ID, city_timezone
 from ingest.airflow.lineage import openlineage_env
 from ingest.config import REPO_ROOT
 
@@ -81,6 +81,10 @@ def airflow_env(base_env: dict[str, str] | None = None, *, warehouse: bool = Fal
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "60",
+            # start dates and naive datetimes on the city's clock; the crons read it through
+            # dag_defaults.city_cron. The UI shows the browser's zone (Airflow 3 has no server
+            # default for it; its zone picker keeps the viewer's choice).
+            "AIRFLOW__CORE__DEFAULT_TIMEZONE": city_timezone(),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
             "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(airflow_home / "logs"),
