@@ -77,6 +77,47 @@ def test_staging_models_read_exactly_one_source(manifest):
         assert kinds.count("source") == 1 or set(kinds) == {"seed"}, (node["name"], parents)
 
 
+def test_every_model_has_a_primary_key_test(manifest):
+    """Each model's grain is tested: the unique_combination test, or unique and not_null on one column."""
+    combined, unique, not_null = set(), set(), set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test" or not node.get("attached_node"):
+            continue
+        name, model = (node.get("test_metadata") or {}).get("name"), node["attached_node"]
+        if name == "unique_combination":
+            combined.add(model)
+        elif name in ("unique", "not_null"):
+            (unique if name == "unique" else not_null).add((model, node["column_name"]))
+    keyed = combined | {model for model, column in unique & not_null}
+    models = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+    assert len(models) >= 20 and not models - keyed, sorted(models - keyed)
+
+
+def test_intermediate_and_marts_reach_the_register_through_its_staging_model(manifest):
+    """Sources are read in staging only; every marts table's build stamp (a post-hook) reads the
+    register through stg_submissions, so the stamp is part of the table's lineage."""
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    downstream = [n for n in models if n["schema"] in ("intermediate", "marts")]
+    assert downstream
+    for node in downstream:
+        assert not [p for p in node["depends_on"]["nodes"] if p.startswith("source.")], node["name"]
+    for node in downstream:
+        if node["schema"] == "marts" and node["config"]["materialized"] == "table":
+            assert any("stamp_build_info" in hook["sql"] for hook in node["config"]["post-hook"]), node["name"]
+            assert "model.swdw.stg_submissions" in node["depends_on"]["nodes"], node["name"]
+
+
+def test_every_raw_source_declares_freshness_by_its_load_time(manifest):
+    raw = [s for s in manifest["sources"].values() if s["source_name"] == "raw"]
+    assert len(raw) >= 3
+    for source in raw:
+        freshness = source["freshness"]
+        warn, error = freshness["warn_after"], freshness["error_after"]
+        assert source["loaded_at_field"] in source["columns"], source["name"]
+        assert warn["count"] and error["count"] and warn["period"] == error["period"] == "day", source["name"]
+        assert warn["count"] < error["count"], source["name"]
+
+
 def test_marts_grant_to_bi_and_auditor_only_in_marts(manifest):
     for node in manifest["nodes"].values():
         if node["resource_type"] not in ("model", "seed"):
@@ -291,3 +332,34 @@ def test_a_failed_build_alerts_naming_the_failing_node_and_the_stale_marts(clean
     [alert] = [r["json"] for r in received if r["json"]["event"] == "build_failed"]
     assert any("stg_org_coverage" in node for node in alert["details"]["failed_nodes"])
     assert "mart_coverage" in alert["details"]["stale_marts"]
+
+
+def test_raw_source_freshness_warns_then_errors_as_the_last_load_ages(clean_warehouse, manifest):
+    """`dbt source freshness` over raw: fresh after a load, a warning once the newest rows are
+    over a monthly cycle old, an error once a due date is well past."""
+    import psycopg
+
+    from ingest.jobs.pipeline import ingest_landing
+    from ingest.jobs.transform import _invoke
+
+    from .builders import ORG_HEADER, landing_path, org_row, write_csv
+
+    write_csv(
+        landing_path(Path(os.environ["SWDW_LANDING_DIR"]), "xiangshan", "org_coverage", "a.csv"),
+        [ORG_HEADER, org_row(1)],
+    )
+    assert any(o.status == "loaded" for o in ingest_landing(trigger="test", progress=None))
+    [freshness] = [
+        s["freshness"] for s in manifest["sources"].values() if s["unique_id"] == "source.swdw.raw.org_coverage"
+    ]
+
+    def status_after(days: int) -> str:
+        with psycopg.connect(clean_warehouse, autocommit=True) as conn:
+            conn.execute("update raw.org_coverage set loaded_at = now() - make_interval(days => %s)", (days,))
+        result = _invoke(["source", "freshness", "--select", "source:raw.org_coverage"])
+        [outcome] = result.result.results
+        return str(getattr(outcome.status, "value", outcome.status))
+
+    assert status_after(0) == "pass"
+    assert status_after(freshness["warn_after"]["count"] + 1) == "warn"
+    assert status_after(freshness["error_after"]["count"] + 1) == "error"

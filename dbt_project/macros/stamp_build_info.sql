@@ -3,8 +3,10 @@
     submission register reached at that moment, as the table's comment (JSON). The comment is
     written in the transaction that swaps the table in, so a stamp always describes the data
     beside it, also when a build fails half-way or rebuilds only some marts (reprocess).
-    marts.mart_build_info reads the stamps. persist_docs must stay off for marts: it would
-    replace the comments with the model descriptions.
+    marts.mart_build_info reads the stamps. The register is read through its staging model
+    (stg_submissions, a view of audit.submission), so no marts table depends on a source.
+    persist_docs must stay off for marts: it would replace the comments with the model
+    descriptions.
 #}
 {% macro stamp_build_info() -%}
     {%- if model.config.materialized in ('table', 'incremental') -%}
@@ -23,7 +25,7 @@
                             'register_max_received_at', max(received_at),
                             'register_max_loaded_at', max(loaded_at)
                         )::text
-                    from {{ source('audit', 'submission') }}
+                    from {{ ref('stg_submissions') }}
                 )
             );
         end

@@ -1,4 +1,4 @@
--- DESIGN §7: swdw_bi reads marts and nothing else; swdw_auditor reads audit, raw and marts
+-- docs/design.md §7: swdw_bi reads marts and nothing else; swdw_auditor reads audit, raw and marts
 -- but not the dbt working schemas. One row per privilege that breaks this.
 -- depends_on: {{ ref('mart_coverage') }}
 -- depends_on: {{ ref('mart_service_counts') }}

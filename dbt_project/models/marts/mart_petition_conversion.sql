@@ -65,7 +65,7 @@ select
     channel_labels.channel_label,
     conversion_counts.suggestions_received,
     conversion_counts.suggestions_concluded,
-    -- DESIGN §7 names the one set twice: 采纳数 and the headline 转化数
+    -- docs/design.md §7 names the one set twice: 采纳数 and the headline 转化数
     conversion_counts.suggestions_converted as suggestions_adopted,
     conversion_counts.suggestions_converted,
     conversion_counts.suggestions_converted_to_policy,
