@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ingest.config import settings
 from ingest.faults import crash_point
+from ingest.findings import Finding, Severity, internal_error
 from ingest.intake.landing import (
     REFUSALS,
     FileTooLarge,
@@ -38,7 +39,6 @@ from ingest.intake.landing import (
     sha256_of,
 )
 from ingest.intake.values import visible
-from ingest.quality.findings import Finding, Severity, internal_error
 from ingest.warehouse import register
 from ingest.warehouse.connection import WarehouseUnavailable
 from ingest.warehouse.locks import try_lock_submission, unlock_submission

@@ -11,12 +11,12 @@ import time
 from dataclasses import dataclass, field
 
 from ingest.config import settings
+from ingest.findings import Finding, Severity, count
 from ingest.intake.contracts import Contract, get_contract
 from ingest.intake.errors import SubmissionError
 from ingest.intake.landing import LandingFile
 from ingest.intake.reference import departments
 from ingest.intake.routing import check_routing
-from ingest.quality.findings import Finding, Severity, count
 
 log = logging.getLogger("swdw.ingest")
 

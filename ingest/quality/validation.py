@@ -24,10 +24,10 @@ import os
 from dataclasses import dataclass
 
 from ingest.config import EXPECTATIONS_DIR, settings
+from ingest.findings import Finding
 from ingest.intake.contracts import Contract, Rule, all_contracts
 from ingest.intake.reference import Department, districts
 from ingest.quality.checks import CREDIT_FORMAT, VALID, check_column, pii_check_columns
-from ingest.quality.findings import Finding
 
 DATASOURCE = "submissions"
 BATCH_DEFINITION = "whole_file"
