@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ingest.airflow.lineage import lineage_dir
 from ingest.config import settings
+from ingest.lineage.transport import lineage_dir
 
 HEADLINE_SQL = {
     "coverage": """

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from ingest.config import DBT_PROJECT_DIR
-from ingest.jobs.lineage_dbt import emit_dbt_lineage
+from ingest.lineage.dbt_events import emit_dbt_lineage
 
 
 def dbt_environment() -> None:
