@@ -5,26 +5,31 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ingest.warehouse.register import SubmissionStatus  # standard library only
+from ingest.airflow import services
+from ingest.bi import server
+from ingest.jobs.audit_pack import AuditPackError, print_pack
+from ingest.jobs.explain import ExplainError, print_explanation
+from ingest.jobs.pipeline import FileStatus, count_outcomes, ingest_landing, print_outcomes
+from ingest.jobs.reprocess import rebuild_marts, reprocess_by_id
+from ingest.jobs.summary import print_summary
+from ingest.jobs.transform import dbt_build, generate_docs
+from ingest.samples import write_samples
+from ingest.warehouse.audit_chain import print_verification, verify_chains
+from ingest.warehouse.connection import stop_embedded, warehouse_dsn
+from ingest.warehouse.register import SubmissionStatus, print_register
 
 
 def _cmd_dsn(args) -> int:
-    from ingest.warehouse.connection import warehouse_dsn
-
     print(warehouse_dsn())
     return 0
 
 
 def _cmd_stop(args) -> int:
-    from ingest.warehouse.connection import stop_embedded
-
     print("embedded PostgreSQL stopped" if stop_embedded() else "nothing to stop")
     return 0
 
 
 def _cmd_sample(args) -> int:
-    from ingest.samples import write_samples
-
     written = write_samples(args.out, scale=args.scale)
     print(f"wrote {len(written)} sample submissions under {args.out}")
     return 0
@@ -39,8 +44,6 @@ EXIT_QUARANTINED = 3  # --strict: a file was quarantined by a rule
 
 
 def _ingest_exit_code(outcomes, strict: bool) -> int:
-    from ingest.jobs.pipeline import FileStatus, count_outcomes
-
     counts = count_outcomes(outcomes)
     if counts[FileStatus.FAILED]:
         return EXIT_FILE_FAILED
@@ -50,16 +53,12 @@ def _ingest_exit_code(outcomes, strict: bool) -> int:
 
 
 def _cmd_ingest(args) -> int:
-    from ingest.jobs.pipeline import ingest_landing, print_outcomes
-
     outcomes = ingest_landing(trigger="cli")
     print_outcomes(outcomes)
     return _ingest_exit_code(outcomes, args.strict)
 
 
 def _cmd_build(args) -> int:
-    from ingest.jobs.transform import dbt_build, generate_docs
-
     if not dbt_build():
         return 1
     print(f"dbt docs: {generate_docs() / 'index.html'}")
@@ -73,8 +72,6 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_reprocess(args) -> int:
-    from ingest.jobs.reprocess import rebuild_marts, reprocess_by_id
-
     outcomes = reprocess_by_id(args.submission_id)
     loaded = [o for o in outcomes if o["action"] == "loaded"]
     if loaded and not rebuild_marts(loaded[0]["submission_type"]):
@@ -83,30 +80,22 @@ def _cmd_reprocess(args) -> int:
 
 
 def _cmd_status(args) -> int:
-    from ingest.warehouse.register import print_register
-
     print_register(limit=args.limit, status=args.status)
     return 0
 
 
 def _cmd_summary(args) -> int:
-    from ingest.jobs.summary import print_summary
-
     print_summary()
     return 0
 
 
 def _cmd_audit_verify(args) -> int:
-    from ingest.warehouse.audit_chain import print_verification, verify_chains
-
     reports = verify_chains(record=args.record)
     print_verification(reports)
     return 1 if any(r.broken for r in reports) else 0
 
 
 def _cmd_audit_pack(args) -> int:
-    from ingest.jobs.audit_pack import AuditPackError, print_pack
-
     try:
         print_pack(args.month, args.out, args.zip)
     except AuditPackError as exc:
@@ -116,8 +105,6 @@ def _cmd_audit_pack(args) -> int:
 
 
 def _cmd_explain(args) -> int:
-    from ingest.jobs.explain import ExplainError, print_explanation
-
     try:
         print_explanation(args.mart, args.key)
     except ExplainError as exc:
@@ -127,8 +114,6 @@ def _cmd_explain(args) -> int:
 
 
 def _cmd_bi(args) -> int:
-    from ingest.bi import server
-
     if args.bi_command == "up":
         server.up(args.port)
         return 0
@@ -148,8 +133,6 @@ def _cmd_bi(args) -> int:
 
 
 def _cmd_airflow(args) -> int:
-    from ingest.airflow import services
-
     if args.airflow_command == "up":
         services.print_up(services.up(host=args.host, port=args.port))
         return 0

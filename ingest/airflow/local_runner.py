@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
-from ingest.airflow.dag_defaults import WAREHOUSE_CONN_ID
+from ingest.airflow.connection_ids import WAREHOUSE_CONN_ID
 from ingest.airflow.lineage import openlineage_env
 from ingest.config import REPO_ROOT
 from ingest.warehouse.connection import is_transient
