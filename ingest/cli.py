@@ -5,26 +5,32 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ingest.warehouse.register import SubmissionStatus  # standard library only
+from ingest.airflow import services
+from ingest.bi import server
+from ingest.jobs.audit_pack import AuditPackError, print_pack
+from ingest.jobs.explain import ExplainError, print_explanation
+from ingest.jobs.outcomes import FileStatus, count_outcomes, print_outcomes
+from ingest.jobs.pipeline import ingest_pass
+from ingest.jobs.reprocess import ReprocessAction, rebuild_marts, reprocess_by_id
+from ingest.jobs.summary import print_summary
+from ingest.jobs.transform import dbt_build, generate_docs, stale_marts
+from ingest.samples import write_samples
+from ingest.warehouse.audit_chain import print_verification, verify_chains
+from ingest.warehouse.connection import stop_embedded, warehouse_dsn
+from ingest.warehouse.register import SubmissionStatus, print_register
 
 
 def _cmd_dsn(args) -> int:
-    from ingest.warehouse.connection import warehouse_dsn
-
     print(warehouse_dsn())
     return 0
 
 
 def _cmd_stop(args) -> int:
-    from ingest.warehouse.connection import stop_embedded
-
     print("embedded PostgreSQL stopped" if stop_embedded() else "nothing to stop")
     return 0
 
 
 def _cmd_sample(args) -> int:
-    from ingest.samples import write_samples
-
     written = write_samples(args.out, scale=args.scale)
     print(f"wrote {len(written)} sample submissions under {args.out}")
     return 0
@@ -39,8 +45,6 @@ EXIT_QUARANTINED = 3  # --strict: a file was quarantined by a rule
 
 
 def _ingest_exit_code(outcomes, strict: bool) -> int:
-    from ingest.jobs.outcomes import FileStatus, count_outcomes
-
     counts = count_outcomes(outcomes)
     if counts[FileStatus.FAILED]:
         return EXIT_FILE_FAILED
@@ -50,9 +54,6 @@ def _ingest_exit_code(outcomes, strict: bool) -> int:
 
 
 def _ingest(args):
-    from ingest.jobs.outcomes import print_outcomes
-    from ingest.jobs.pipeline import ingest_pass
-
     outcomes, summary = ingest_pass(trigger="cli")
     print_outcomes(outcomes)
     return _ingest_exit_code(outcomes, args.strict), summary
@@ -63,8 +64,6 @@ def _cmd_ingest(args) -> int:
 
 
 def _build(select: list[str] | None = None) -> int:
-    from ingest.jobs.transform import dbt_build, generate_docs
-
     if not dbt_build(select=select):
         return EXIT_BUILD_FAILED
     print(f"dbt docs: {generate_docs() / 'index.html'}")
@@ -76,8 +75,6 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from ingest.jobs.transform import stale_marts
-
     ingested, summary = _ingest(args)
     # what was accepted reaches the marts; nothing loaded over current marts needs no build
     if not args.build and not summary.loaded_types and not stale_marts():
@@ -87,8 +84,6 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_reprocess(args) -> int:
-    from ingest.jobs.reprocess import ReprocessAction, rebuild_marts, reprocess_by_id
-
     outcomes = reprocess_by_id(args.submission_id)
     loaded_types = {o["submission_type"] for o in outcomes if o["action"] == ReprocessAction.LOADED}
     if loaded_types and not rebuild_marts(loaded_types):
@@ -97,30 +92,22 @@ def _cmd_reprocess(args) -> int:
 
 
 def _cmd_status(args) -> int:
-    from ingest.warehouse.register import print_register
-
     print_register(limit=args.limit, status=args.status)
     return 0
 
 
 def _cmd_summary(args) -> int:
-    from ingest.jobs.summary import print_summary
-
     print_summary()
     return 0
 
 
 def _cmd_audit_verify(args) -> int:
-    from ingest.warehouse.audit_chain import print_verification, verify_chains
-
     reports = verify_chains(record=args.record)
     print_verification(reports)
     return 1 if any(r.broken for r in reports) else 0
 
 
 def _cmd_audit_pack(args) -> int:
-    from ingest.jobs.audit_pack import AuditPackError, print_pack
-
     try:
         print_pack(args.month, args.out, args.zip)
     except AuditPackError as exc:
@@ -130,8 +117,6 @@ def _cmd_audit_pack(args) -> int:
 
 
 def _cmd_explain(args) -> int:
-    from ingest.jobs.explain import ExplainError, print_explanation
-
     try:
         print_explanation(args.mart, args.key)
     except ExplainError as exc:
@@ -141,8 +126,6 @@ def _cmd_explain(args) -> int:
 
 
 def _cmd_bi(args) -> int:
-    from ingest.bi import server
-
     if args.bi_command == "up":
         server.up(args.port)
         return 0
@@ -162,8 +145,6 @@ def _cmd_bi(args) -> int:
 
 
 def _cmd_airflow(args) -> int:
-    from ingest.airflow import services
-
     if args.airflow_command == "up":
         services.print_up(services.up(host=args.host, port=args.port))
         return 0

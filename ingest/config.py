@@ -9,6 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
@@ -80,7 +82,12 @@ def pii_key() -> bytes:
 def calendar_settings() -> tuple[int, str]:
     """(due day of the following month, the city's time zone): the dbt vars submission_due_day and
     local_timezone in dbt_project.yml, which the models read too."""
-    import yaml
-
     variables = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")).get("vars", {})
     return int(variables.get("submission_due_day", 10)), str(variables.get("local_timezone", "Asia/Shanghai"))
+
+
+def city_timezone() -> str:
+    """The city's time zone, the dbt var local_timezone: the models' month boundaries, Airflow's
+    default zone (set by ingest.airflow.local_runner.airflow_env, equal in docker-compose.yml) and
+    the zone every swdw cron is read in (ingest.airflow.dag_defaults.city_cron)."""
+    return calendar_settings()[1]

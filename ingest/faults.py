@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import signal
 
+from ingest.config import settings
+from ingest.warehouse.embedded_pg import EmbeddedPostgres
+
 CRASH_POINTS = ("mid_copy", "before_commit", "after_commit")
 
 
@@ -17,7 +20,4 @@ def crash_point(name: str) -> None:
     if os.environ.get("SWDW_CRASH_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
     if os.environ.get("SWDW_STOP_WAREHOUSE_AT") == name:
-        from ingest.config import settings
-        from ingest.warehouse.embedded_pg import EmbeddedPostgres
-
         EmbeddedPostgres(settings().pg_dir).stop(mode="immediate")

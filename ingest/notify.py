@@ -28,10 +28,14 @@ JSON, Airflow's formats).
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
+import smtplib
+import urllib.request
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 log = logging.getLogger("swdw.notify")
@@ -136,9 +140,6 @@ def _truthy(value, default: bool) -> bool:
 
 
 def send_webhook(conn: ConnectionInfo, payload: dict) -> None:
-    import base64
-    import urllib.request
-
     url = conn.extra.get("url")
     if not url:
         scheme = conn.conn_type if conn.conn_type in ("http", "https") else "https"
@@ -166,9 +167,6 @@ def send_webhook(conn: ConnectionInfo, payload: dict) -> None:
 
 
 def send_email(conn: ConnectionInfo, subject: str, body: str) -> None:
-    import smtplib
-    from email.message import EmailMessage
-
     recipients = [r.strip() for r in str(conn.extra.get("to", "")).replace(";", ",").split(",") if r.strip()]
     if not recipients:
         raise ValueError(f"connection {SMTP_CONN_ID} has no 'to' extra")

@@ -11,8 +11,9 @@ from urllib.parse import urlparse
 import pytest
 
 from ingest import samples as sample
-from ingest.airflow.lineage import EMBEDDED_WAREHOUSE_NAMESPACE, lineage_dir
 from ingest.airflow.local_runner import airflow_env
+from ingest.lineage.naming import EMBEDDED_WAREHOUSE_NAMESPACE
+from ingest.lineage.transport import lineage_dir
 
 from .helpers import REPO, query, webhook_server
 from .lineage_events import downstream, event_files, lineage_graph, read_events

@@ -24,14 +24,10 @@ import pytest
 from openlineage.client.event_v2 import Dataset
 
 from ingest import samples as sample
-from ingest.airflow.lineage import (
-    EMBEDDED_WAREHOUSE_NAMESPACE,
-    landing_file_dataset,
-    lineage_dir,
-    openlineage_env,
-    warehouse_namespace,
-)
+from ingest.airflow.lineage import openlineage_env
 from ingest.airflow.local_runner import airflow_env
+from ingest.lineage.naming import EMBEDDED_WAREHOUSE_NAMESPACE, landing_file_dataset, warehouse_namespace
+from ingest.lineage.transport import lineage_dir
 
 from .helpers import REPO
 from .lineage_events import downstream, event_files, lineage_graph, read_events

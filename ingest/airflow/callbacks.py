@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from airflow.sdk import BaseNotifier
 
+from ingest.notify import notify
+
 
 class SwdwNotifier(BaseNotifier):
     """Alerts through ingest.notify (log always; webhook and SMTP when their connections exist)."""
@@ -21,8 +23,6 @@ class SwdwNotifier(BaseNotifier):
         self.message = message
 
     def notify(self, context) -> None:
-        from ingest.notify import notify
-
         ti = context.get("ti") or context.get("task_instance")
         dag_id = getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", "?")
         task_id = getattr(ti, "task_id", "?")

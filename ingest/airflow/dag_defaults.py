@@ -2,7 +2,9 @@
 warehouse connection id, the city's clock for schedules, the submission types and departments
 offered in trigger forms.
 
-Imported at DAG-parse time, so it stays cheap: airflow.sdk, the standard library and file listings.
+Imported at DAG-parse time, so it stays cheap: airflow.sdk, the landing-zone trigger, the standard
+library and file listings; nothing it loads imports pandas, GX, dbt or psycopg at its top
+(tests/test_import_graph.py checks).
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ import csv
 from datetime import timedelta
 from pathlib import Path
 
-from airflow.sdk import Asset, CronTriggerTimetable
+from airflow.sdk import Asset, AssetWatcher, CronTriggerTimetable
 
 from ingest.airflow.callbacks import SwdwNotifier
-from ingest.config import SEEDS_DIR, calendar_settings
+from ingest.airflow.connection_ids import WAREHOUSE_CONN_ID  # noqa: F401 (the DAGs import it from here)
+from ingest.airflow.triggers import LandingZoneTrigger
+from ingest.config import SEEDS_DIR, city_timezone, settings
+from ingest.intake.contracts import CONTRACTS_DIR
 
 RAW_ASSET = Asset("swdw://warehouse/raw")  # updated by swdw_ingest_submissions when something loaded
 LANDING_ASSET_URI = "swdw://landing/"  # the form Airflow normalises it to
@@ -26,26 +31,11 @@ def landing_asset() -> Asset:
     swdw_ingest_submissions is scheduled on it (ingest.airflow.triggers says what is emitted
     and why a file is never processed twice).
     """
-    from airflow.sdk import AssetWatcher
-
-    from ingest.airflow.triggers import LandingZoneTrigger
-    from ingest.config import settings
-
     landing = settings().landing
     if "://" not in landing:  # the triggerer's working directory is not the DAG processor's
         landing = str(Path(landing).resolve())
     watcher = AssetWatcher(name="swdw_landing_files", trigger=LandingZoneTrigger(landing=landing))
     return Asset(LANDING_ASSET_URI, watchers=[watcher])
-
-
-WAREHOUSE_CONN_ID = "swdw_warehouse"
-
-
-def city_timezone() -> str:
-    """The city's time zone, the dbt var local_timezone: the models' month boundaries, Airflow's
-    default zone (AIRFLOW__CORE__DEFAULT_TIMEZONE, set from here by local_runner.airflow_env and
-    equal to it in docker-compose.yml) and the zone every swdw cron is read in."""
-    return calendar_settings()[1]
 
 
 def city_cron(expression: str) -> CronTriggerTimetable:
@@ -73,8 +63,6 @@ def default_args(
 
 def submission_types() -> list[str]:
     """One per contract file: the contracts are the only list of submission types."""
-    from ingest.intake.contracts import CONTRACTS_DIR
-
     return sorted(path.stem for path in CONTRACTS_DIR.glob("*.yml"))
 
 

@@ -24,9 +24,9 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
-from ingest.airflow.dag_defaults import WAREHOUSE_CONN_ID, city_timezone
+from ingest.airflow.connection_ids import WAREHOUSE_CONN_ID
 from ingest.airflow.lineage import openlineage_env
-from ingest.config import REPO_ROOT
+from ingest.config import REPO_ROOT, city_timezone
 
 DAGS_FOLDER = REPO_ROOT / "dags"
 WAREHOUSE_CONN_ENV = "AIRFLOW_CONN_" + WAREHOUSE_CONN_ID.upper()

@@ -35,6 +35,11 @@ from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
+from ingest.config import settings
+from ingest.intake.landing import discover, read_landing_file, sha256_of
+from ingest.warehouse import register
+from ingest.warehouse.connection import connect
+
 log = logging.getLogger(__name__)
 
 DEFAULT_POLL_SECONDS = 2.0
@@ -78,8 +83,6 @@ class LandingZoneTrigger(BaseEventTrigger):
             return []
 
     def _poll(self) -> list[dict]:
-        from ingest.intake.landing import discover
-
         entries = discover(self.landing)  # a missing root lists nothing
         current = {entry.path: _file_key(entry) for entry in entries}
         settled = [
@@ -109,11 +112,6 @@ class LandingZoneTrigger(BaseEventTrigger):
 
     def _registered(self, entries) -> set[str]:
         """Paths of the entries whose bytes (or unread identity) are in the submission register already."""
-        from ingest.config import settings
-        from ingest.intake.landing import read_landing_file, sha256_of
-        from ingest.warehouse import register
-        from ingest.warehouse.connection import connect
-
         limit = settings().max_file_bytes
         identities = {}
         for entry in entries:

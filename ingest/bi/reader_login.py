@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from psycopg import sql
-
 READER_ROLE = "swdw_bi_reader"
 
 
 def ensure_reader_login(admin_dsn: str, password: str) -> None:
     """Create or update the login (idempotent; the password follows the env var or 0600 file)."""
     import psycopg
+    from psycopg import sql
 
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         exists = conn.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,)).fetchone()

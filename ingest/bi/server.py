@@ -14,6 +14,7 @@ from pathlib import Path
 from ingest.bi.reader_login import ensure_reader_login, reader_uri
 from ingest.bi.secret_files import read_or_create
 from ingest.bi.superset_env import DEFAULT_HOST, BiPaths, bi_paths, bi_port, superset_env
+from ingest.warehouse.connection import bootstrap, warehouse_dsn
 
 START_TIMEOUT_SECONDS = 240
 # one worker, many threads: a dashboard asks for all its charts at once, and CI has 2 cores
@@ -111,8 +112,6 @@ def init_metadata(paths: BiPaths, announce=print) -> None:
 
 def prepare(paths: BiPaths, announce=print) -> dict[str, str]:
     """Metadata, the warehouse login, the bundle, roles and users. Returns the server's env."""
-    from ingest.warehouse.connection import bootstrap, warehouse_dsn
-
     init_metadata(paths, announce)
     admin_password, admin_new = read_or_create(paths.admin_password, "SWDW_BI_ADMIN_PASSWORD")
     if admin_new:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from itertools import chain, count, repeat
 from operator import itemgetter, or_
 
+from ingest.findings import Finding
 from ingest.intake.column_parsing import LIMIT_MESSAGES, map_distinct, parse_cell, parse_column, shown
 from ingest.intake.contracts import Column, Contract, header_key
 from ingest.intake.errors import SubmissionError
@@ -29,7 +30,6 @@ from ingest.intake.values import (
     parse_number,
     period_from_file_name,
 )
-from ingest.quality.findings import Finding
 
 MAX_TITLE_ROWS = 5
 

@@ -23,6 +23,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ingest.config import calendar_settings, settings
+from ingest.intake.reference import departments, register_labels
+from ingest.jobs.validation_pages import page_facts, publish_pages, register_rows
+from ingest.quality.docs_index import entry_of, page_path, write_listing
+from ingest.warehouse.audit_chain import current_heads, heads_path
+from ingest.warehouse.connection import connect, set_time_zone
+from ingest.warehouse.provenance import month_provenance
+from ingest.warehouse.register import findings_of, row_counts
 
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
@@ -111,19 +118,8 @@ def _write_csv(path: Path, columns, rows) -> None:
 
 
 def _register(conn, month: str) -> list[dict]:
-    from ingest.intake.reference import departments, register_labels
-    from ingest.jobs.validation_pages import register_rows
-
     rows = register_rows(conn, "period_month = %s", (month,))
-    extra = {
-        r["submission_id"]: r
-        for r in _dicts(
-            conn,
-            "select submission_id, row_count, error_count, warning_count from audit.submission "
-            "where submission_id = any(%s)",
-            ([r["submission_id"] for r in rows],),
-        )
-    }
+    extra = row_counts(conn, [r["submission_id"] for r in rows])
     labels, names = register_labels(), departments()
     for row in rows:
         row.update(extra[row["submission_id"]])
@@ -134,17 +130,8 @@ def _register(conn, month: str) -> list[dict]:
     return rows
 
 
-def _dicts(conn, sql: str, params=()) -> list[dict]:
-    cursor = conn.execute(sql, params)
-    names = [d.name for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _copy_pages(site: Path, pack: Path, register: list[dict]) -> list[dict]:
     """The month's validation pages under data_docs/ (same relative paths, links into the pack)."""
-    from ingest.jobs.validation_pages import page_facts
-    from ingest.quality.docs_index import entry_of, page_path, write_listing
-
     target_site = pack / "data_docs"
     entries = []
     for row in register:
@@ -194,9 +181,6 @@ def _copy_feedback(pack: Path, register: list[dict]) -> int:
 
 
 def _chain_heads(pack: Path) -> None:
-    from ingest.warehouse.audit_chain import current_heads, heads_path
-    from ingest.warehouse.connection import connect
-
     folder = pack / "audit_chain"
     folder.mkdir()
     if heads_path().exists():
@@ -258,9 +242,6 @@ def _sha256sums(pack: Path) -> None:
 
 def build_pack(month: str, out: Path | None = None, make_zip: bool = False) -> AuditPack:
     """Write the audit pack of one month (replacing an earlier pack of it in the same place)."""
-    from ingest.jobs.validation_pages import publish_pages
-    from ingest.warehouse.connection import connect
-
     month = parse_month(month)
     config = settings()
     folder = Path(out) if out else config.artifacts_dir / "audit_packs" / f"audit-pack-{month}"
@@ -268,24 +249,12 @@ def build_pack(month: str, out: Path | None = None, make_zip: bool = False) -> A
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     with connect() as conn:
-        conn.execute(
-            "select set_config('TimeZone', %s, false)", (calendar_settings()[1],)
-        )  # times as the city reads them
+        set_time_zone(conn, calendar_settings()[1])  # times as the city reads them
         register = _register(conn, month)
         publish_pages(conn, [r["submission_id"] for r in register])  # every page shows its final status
         _write_csv(staging / "register.csv", REGISTER_COLUMNS, [[r[c] for c in REGISTER_COLUMNS] for r in register])
-        provenance = conn.execute(
-            f"select {', '.join(PROVENANCE_COLUMNS)} from marts.mart_provenance "
-            "where to_char(period_month, 'YYYY-MM') = %s order by mart_name, grain_key, submission_id",
-            (month,),
-        ).fetchall()
-        _write_csv(staging / "provenance.csv", PROVENANCE_COLUMNS, provenance)
-        findings = conn.execute(
-            f"""select {", ".join("f." + c if c != "file_name" else "s.file_name" for c in FINDING_COLUMNS)}
-                  from audit.submission_finding as f join audit.submission as s using (submission_id)
-                 where f.submission_id = any(%s) order by f.submission_id, f.source_row nulls first""",
-            ([r["submission_id"] for r in register],),
-        ).fetchall()
+        _write_csv(staging / "provenance.csv", PROVENANCE_COLUMNS, month_provenance(conn, month, PROVENANCE_COLUMNS))
+        findings = findings_of(conn, [r["submission_id"] for r in register], FINDING_COLUMNS)
         _write_csv(staging / "findings.csv", FINDING_COLUMNS, findings)
     _chain_heads(staging)
     pages = _copy_pages(config.data_docs_dir, staging, register)

@@ -11,9 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-PROVENANCE = "marts.mart_provenance"
-KEY_SEPARATOR = "|"
+from ingest.config import calendar_settings
+from ingest.warehouse import provenance
+from ingest.warehouse.connection import connect
+from ingest.warehouse.provenance import KEY_SEPARATOR, PROVENANCE
+
 EXAMPLE_KEYS = 5
 
 
@@ -58,21 +62,12 @@ def mart_table(name: str) -> str:
     return name if name.startswith("mart_") else f"mart_{name}"
 
 
-def _known_marts(conn) -> dict[str, str]:
-    """mart_name -> grain_columns, from the provenance mart itself."""
-    return dict(conn.execute(f"select mart_name, min(grain_columns) from {PROVENANCE} group by mart_name").fetchall())
-
-
-def _provenance_exists(conn) -> bool:
-    return conn.execute("select to_regclass(%s) is not null", (PROVENANCE,)).fetchone()[0]
-
-
 def explain(conn, mart: str, keys: list[str]) -> Explanation:
     """The provenance of one mart row; ExplainError for an unknown mart or key."""
-    if not _provenance_exists(conn):
+    if not provenance.provenance_exists(conn):
         raise ExplainError(f"{PROVENANCE} is not built yet: run `swdw build` (or `swdw run`) first")
     table = mart_table(mart)
-    marts = _known_marts(conn)
+    marts = provenance.known_marts(conn)
     if table not in marts:
         known = ", ".join(sorted(m.removeprefix("mart_") for m in marts)) or "(none built yet)"
         raise ExplainError(f"unknown mart {mart!r}; known marts: {known}")
@@ -84,19 +79,12 @@ def explain(conn, mart: str, keys: list[str]) -> Explanation:
             f"got {len(keys)}: {' '.join(keys) or '(none)'}"
         )
     grain_key = KEY_SEPARATOR.join(k.strip() for k in keys)
-    rows = conn.execute(
-        f"""select figure_name, figure, numerator_name, numerator, denominator_name, denominator,
-                   rows_counted_as, submission_id, department_code, department_name, file_name,
-                   received_at, sha256, status, status_label, rows_used, rows_in_numerator
-              from {PROVENANCE}
-             where mart_name = %s and grain_key = %s
-             order by received_at, submission_id""",
-        (table, grain_key),
-    ).fetchall()
+    rows = provenance.row_provenance(conn, table, grain_key)
     if not rows:
         raise ExplainError(f"no row {grain_key} in {table} ({grain_columns}); {_examples(conn, table, keys[0])}")
-    figure_name, figure, numerator_name, numerator, denominator_name, denominator, counted_as = rows[0][:7]
-    files = [SourceFile(*row[7:]) for row in rows if row[7] is not None]
+    first_file = len(provenance.ROW_COLUMNS)  # each row: the mart row's columns, then one file's
+    figure_name, figure, numerator_name, numerator, denominator_name, denominator, counted_as = rows[0][:first_file]
+    files = [SourceFile(*row[first_file:]) for row in rows if row[first_file] is not None]
     return Explanation(
         table,
         grain_key,
@@ -114,14 +102,7 @@ def explain(conn, mart: str, keys: list[str]) -> Explanation:
 
 def _examples(conn, table: str, first_part: str) -> str:
     """Some keys the mart has, those sharing the first part (the month) first."""
-    rows = conn.execute(
-        f"""select grain_key from (
-                select distinct grain_key, split_part(grain_key, '|', 1) = %s as same_month
-                  from {PROVENANCE} where mart_name = %s) as keys
-             order by same_month desc, grain_key desc limit %s""",
-        (first_part.strip(), table, EXAMPLE_KEYS),
-    ).fetchall()
-    keys = [key for (key,) in rows]
+    keys = provenance.example_keys(conn, table, first_part, EXAMPLE_KEYS)
     return "for example: " + "; ".join(k.replace(KEY_SEPARATOR, " ") for k in keys) if keys else "the mart is empty"
 
 
@@ -135,10 +116,6 @@ def _figure_text(explanation: Explanation) -> str:
 
 
 def format_explanation(explanation: Explanation) -> str:
-    from zoneinfo import ZoneInfo
-
-    from ingest.config import calendar_settings
-
     e, zone = explanation, ZoneInfo(calendar_settings()[1])  # landing times in the city's time
     lines = [
         f"{e.mart_name}  {e.grain_key.replace(KEY_SEPARATOR, ' ')}  ({e.grain_columns.replace(KEY_SEPARATOR, ' ')})",
@@ -165,7 +142,5 @@ def format_explanation(explanation: Explanation) -> str:
 
 
 def print_explanation(mart: str, keys: list[str]) -> None:
-    from ingest.warehouse.connection import connect
-
     with connect() as conn:
         print(format_explanation(explain(conn, mart, keys)))

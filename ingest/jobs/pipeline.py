@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ingest.config import settings
 from ingest.faults import crash_point
+from ingest.findings import Finding, Severity, internal_error
 from ingest.intake.landing import (
     REFUSALS,
     FileTooLarge,
@@ -41,7 +42,6 @@ from ingest.jobs.outcomes import FileOutcome, FileStatus
 from ingest.jobs.validation_pages import publish_after_status
 from ingest.quality.evaluation import Evaluation, Stages, evaluate_or_reject
 from ingest.quality.feedback import write_feedback
-from ingest.quality.findings import Finding, Severity, internal_error
 from ingest.warehouse import register
 from ingest.warehouse.connection import WarehouseUnavailable, bootstrap, connect, is_transient
 from ingest.warehouse.loading import load_accepted

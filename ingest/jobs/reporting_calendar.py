@@ -27,8 +27,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from dataclasses import asdict, dataclass
+from zoneinfo import ZoneInfo
 
 from ingest.config import SEEDS_DIR, calendar_settings
+from ingest.notify import notify
+from ingest.warehouse import lateness
+from ingest.warehouse.connection import bootstrap, connect
 
 OUTSTANDING = ("missing", "rejected")
 
@@ -97,27 +101,12 @@ def obligations(period_month: dt.date) -> list[Obligation]:
 
 def check(as_of: dt.date, airflow_run_id: str | None = None, period_month: dt.date | None = None) -> list[Obligation]:
     """Classify and record every obligation of the latest past-due period (or of ``period_month``)."""
-    from ingest.warehouse.connection import bootstrap, connect
-    from ingest.warehouse.register import period_month_sql
-
     _, timezone = calendar_settings()
     period = period_month or latest_due_period(as_of)
     owed = obligations(period)
     bootstrap()
     with connect(autocommit=True) as conn:
-        arrivals = conn.execute(
-            f"""select department_code, submission_type, count(*),
-                       count(*) filter (where status = 'quarantined'),
-                       min(received_at) filter (where status in ('loaded', 'superseded')),
-                       (array_agg(submission_id order by received_at, submission_id)
-                           filter (where status in ('loaded', 'superseded')))[1]
-                  from audit.submission
-                 where {period_month_sql(timezone)} = %s
-                   and received_at < (%s::date + 1)::timestamp at time zone %s
-                 group by department_code, submission_type""",
-            (period, as_of, timezone),
-        ).fetchall()
-        found = {(d, t): rest for d, t, *rest in arrivals}
+        found = lateness.arrivals(conn, period, as_of, timezone)
         for item in owed:
             received, quarantined, first_accepted, accepted_id = found.get(
                 (item.department_code, item.submission_type), (0, 0, None, None)
@@ -125,44 +114,20 @@ def check(as_of: dt.date, airflow_run_id: str | None = None, period_month: dt.da
             item.submissions_received, item.submissions_quarantined = received, quarantined
             item.first_accepted_at, item.accepted_submission_id = first_accepted, accepted_id
             if first_accepted is not None:
-                landed = conn.execute(
-                    "select (%s::timestamptz at time zone %s)::date", (first_accepted, timezone)
-                ).fetchone()[0]
+                landed = first_accepted.astimezone(ZoneInfo(timezone)).date()  # the day it landed, in the city
                 item.days_late = max((landed - item.due_date).days, 0)
                 item.status = "on_time" if item.days_late == 0 else "late"
             else:
                 item.days_late = (as_of - item.due_date).days
                 item.status = "rejected" if received else "missing"
-        with conn.transaction():
-            for item in owed:
-                conn.execute(
-                    """insert into audit.lateness_check
-                           (check_date, period_month, department_code, submission_type, due_date, status, days_late,
-                            submissions_received, submissions_quarantined, first_accepted_at,
-                            accepted_submission_id, airflow_run_id)
-                       values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-                    (
-                        as_of,
-                        item.period_month,
-                        item.department_code,
-                        item.submission_type,
-                        item.due_date,
-                        item.status,
-                        item.days_late,
-                        item.submissions_received,
-                        item.submissions_quarantined,
-                        item.first_accepted_at,
-                        item.accepted_submission_id,
-                        airflow_run_id,
-                    ),
-                )
+        lateness.record_checks(
+            conn, [{**asdict(item), "check_date": as_of, "airflow_run_id": airflow_run_id} for item in owed]
+        )
     return owed
 
 
 def alert(as_of: dt.date, owed: list[Obligation]) -> dict | None:
     """Notify about outstanding reports (missing or only rejected files); None when all are in."""
-    from ingest.notify import notify
-
     outstanding = [o for o in owed if o.status in OUTSTANDING]
     counts = {s: sum(o.status == s for o in owed) for s in ("on_time", "late", "rejected", "missing")}
     print(

@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-from ingest.airflow.lineage import lineage_dir
 from ingest.config import settings
-
-HEADLINE_SQL = {
-    "coverage": """
-        select to_char(period_month, 'YYYY-MM'),
-               sum(orgs_total),
-               round(100.0 * sum(orgs_with_party_org) / nullif(sum(orgs_total), 0), 2),
-               round(100.0 * (sum(orgs_with_union) + sum(orgs_with_youth_league)
-                              + sum(orgs_with_womens_federation)) / nullif(3 * sum(orgs_total), 0), 2),
-               sum(new_party_orgs)
-          from marts.mart_coverage
-         group by period_month order by period_month desc limit 1""",
-    "suggestions": """
-        select extract(year from received_month)::int, sum(suggestions_received), sum(suggestions_converted)
-          from marts.mart_petition_conversion
-         group by 1 order by 1 desc limit 1""",
-    "services": """
-        select extract(year from activity_month)::int, sum(activities), sum(participants),
-               sum(volunteers), sum(service_hours)
-          from marts.mart_service_counts group by 1 order by 1 desc limit 1""",
-    "quality": """
-        select count(*) filter (where status = 'loaded'), count(*) filter (where status = 'quarantined'),
-               count(*) filter (where status = 'superseded'), count(*)
-          from audit.submission""",
-}
+from ingest.lineage.transport import lineage_dir
+from ingest.warehouse import marts_read, register
+from ingest.warehouse.connection import connect, masked_dsn, warehouse_dsn
 
 
 def headline_figures() -> dict:
-    from ingest.warehouse.connection import connect
-
+    """coverage, suggestions and services from the marts; quality: the register's status counts."""
     with connect() as conn:
-        return {name: conn.execute(sql).fetchone() for name, sql in HEADLINE_SQL.items()}
+        return {**marts_read.headline_figures(conn), "quality": register.status_counts(conn)}
 
 
 def print_summary() -> None:
-    from ingest.warehouse.connection import masked_dsn, warehouse_dsn
-
     figures = headline_figures()
     config = settings()
     period, orgs, party, mass, new = figures["coverage"] or (None,) * 5

@@ -9,14 +9,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ingest.config import DBT_PROJECT_DIR
-from ingest.jobs.lineage_dbt import emit_dbt_lineage
+from ingest.config import DBT_PROJECT_DIR, settings
+from ingest.lineage.dbt_events import emit_dbt_lineage
+from ingest.notify import notify
+from ingest.warehouse import marts_read
+from ingest.warehouse.connection import bootstrap, connect, dbt_env
 
 
 def dbt_environment() -> None:
     """Point dbt at the warehouse and keep it offline."""
-    from ingest.warehouse.connection import dbt_env
-
     os.environ.update(dbt_env())
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -41,8 +42,6 @@ def run_dbt(args: list[str]) -> bool:
 
 def dbt_build(full_refresh: bool = False, select: list[str] | None = None) -> bool:
     """Seeds, models and tests in dependency order; ``select``: only those nodes (and their tests)."""
-    from ingest.warehouse.connection import bootstrap
-
     bootstrap()
     selection = ["--select", *select] if select else []
     return run_dbt(["build", *(["--full-refresh"] if full_refresh else []), *selection])
@@ -76,11 +75,9 @@ def incremental_selection(submission_types) -> list[str]:
 
 def warehouse_is_built() -> bool:
     """Every marts table carries a build stamp: a complete build has run on this warehouse."""
-    from ingest.warehouse.connection import connect
-
     try:
         with connect() as conn:
-            tables, stamped = conn.execute("select count(*), count(built_at) from marts.mart_build_info").fetchone()
+            tables, stamped = marts_read.build_stamp_counts(conn)
     except Exception:  # no build yet: the view does not exist
         return False
     return tables > 0 and tables == stamped
@@ -117,23 +114,15 @@ def failed_nodes(result) -> list[str]:
 
 def stale_marts() -> list[str]:
     """Marts tables that do not reflect the register as it is now (marts.mart_build_info)."""
-    from ingest.warehouse.connection import connect
-
     try:
         with connect() as conn:
-            rows = conn.execute(
-                "select mart_name from marts.mart_build_info "
-                "where built_at is null or register_changes_since_build > 0 order by mart_name"
-            ).fetchall()
+            return marts_read.stale_mart_names(conn)
     except Exception as exc:  # no build has ever finished: every mart is stale
         return [f"(marts.mart_build_info unreadable: {type(exc).__name__})"]
-    return [name for (name,) in rows]
 
 
 def report_failed_build(failed: list[str]) -> dict:
     """Alert that the marts are stale, naming the failing dbt nodes and the stale tables."""
-    from ingest.notify import notify
-
     stale = stale_marts()
     return notify(
         "build_failed",
@@ -145,8 +134,6 @@ def report_failed_build(failed: list[str]) -> dict:
 
 def generate_docs() -> Path:
     """dbt docs (catalog included, one static page) under $SWDW_HOME/artifacts/dbt_docs."""
-    from ingest.config import settings
-
     target = settings().dbt_docs_dir
     target.mkdir(parents=True, exist_ok=True)
     if not run_dbt(["docs", "generate", "--static", "--target-path", str(target)]):

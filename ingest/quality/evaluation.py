@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from ingest.config import settings
+from ingest.findings import Finding, Severity, count
 from ingest.intake.contracts import Contract, get_contract
 from ingest.intake.errors import SubmissionError
 from ingest.intake.landing import LandingFile
@@ -19,7 +20,6 @@ from ingest.intake.readers import read_grid
 from ingest.intake.reference import departments
 from ingest.intake.routing import check_routing
 from ingest.intake.values import period_from_file_name
-from ingest.quality.findings import Finding, Severity, count
 from ingest.quality.validation import validate
 
 log = logging.getLogger("swdw.ingest")

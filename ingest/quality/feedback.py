@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ingest.quality.findings import Finding
+from ingest.findings import Finding
 
 FEEDBACK_COLUMNS = ("source_row", "column", "value", "rule", "message_zh", "message_en")
 FEEDBACK_HEADERS_ZH = ("行号", "列名", "填报值", "规则", "问题说明", "description")

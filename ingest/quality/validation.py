@@ -12,12 +12,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ingest.config import settings
+from ingest.findings import Finding
 from ingest.intake.contracts import Contract
 from ingest.intake.pii import mask_personal
 from ingest.intake.reference import Department, districts
 from ingest.quality.checks import pii_check_columns
 from ingest.quality.docs_index import append_to_index
-from ingest.quality.findings import Finding
 from ingest.quality.suites import columns_read, get_context
 from ingest.quality.validation_page import PageFacts, index_entry, render_validation_page
 

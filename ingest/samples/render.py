@@ -13,9 +13,6 @@ import zipfile
 from collections import defaultdict
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from ingest.intake.contracts import Column, get_contract
 from ingest.intake.reference import district_lookup, districts
 from ingest.samples.common import Layout, SampleFile
@@ -168,6 +165,9 @@ def _write_json(path: Path, sample: SampleFile) -> None:
 
 
 def _write_xlsx(path: Path, sample: SampleFile) -> None:
+    from openpyxl import Workbook  # heavy (numpy): `swdw` starts without it
+    from openpyxl.styles import Alignment, Font
+
     header, rows = render_table(sample)
     book = Workbook()
     sheet = book.active

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.config import settings
+from ingest.warehouse.connection import bootstrap, connect
 from ingest.warehouse.schema import CHAINED_COLUMNS
 
 
@@ -73,8 +74,6 @@ def current_heads(conn) -> dict[str, dict]:
 
 def record_chain_heads(source: str = "ingest") -> dict[str, dict]:
     """Append the chains' current heads to heads.jsonl (call after every ingest run); returns them."""
-    from ingest.warehouse.connection import connect
-
     with connect() as conn:
         heads = current_heads(conn)
     line = {"recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "source": source, "heads": heads}
@@ -152,8 +151,6 @@ def verify_chain(conn, table: str, recorded: dict[int, RecordedHead]) -> ChainRe
 
 def verify_chains(record: bool = False) -> list[ChainReport]:
     """Every chain checked against itself and the recorded heads; with record, heads recorded when all hold."""
-    from ingest.warehouse.connection import bootstrap, connect
-
     bootstrap()  # a warehouse from before the chains gets them (its rows sealed once)
     recorded = recorded_heads()
     with connect() as conn:

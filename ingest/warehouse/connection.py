@@ -5,7 +5,9 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from ingest.config import settings
-from ingest.warehouse.locks import SubmissionBusy
+from ingest.warehouse.embedded_pg import EmbeddedPostgres
+from ingest.warehouse.locks import SubmissionBusy, bootstrap_lock
+from ingest.warehouse.schema import bootstrap_sql
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -17,8 +19,6 @@ def warehouse_dsn() -> str:
     config = settings()
     if config.warehouse_dsn:
         return config.warehouse_dsn
-    from ingest.warehouse.embedded_pg import EmbeddedPostgres
-
     return EmbeddedPostgres(config.pg_dir).ensure_running()
 
 
@@ -35,8 +35,6 @@ def stop_embedded() -> bool:
     config = settings()
     if config.warehouse_dsn:
         return False
-    from ingest.warehouse.embedded_pg import EmbeddedPostgres
-
     return EmbeddedPostgres(config.pg_dir).stop()
 
 
@@ -46,11 +44,13 @@ def connect(autocommit: bool = False):
     return psycopg.connect(warehouse_dsn(), autocommit=autocommit)
 
 
+def set_time_zone(conn, zone: str) -> None:
+    """The session's time zone: timestamps read on ``conn`` come back in ``zone``."""
+    conn.execute("select set_config('TimeZone', %s, false)", (zone,))
+
+
 def bootstrap() -> None:
     """Create schemas, roles, audit and raw tables (idempotent)."""
-    from ingest.warehouse.locks import bootstrap_lock
-    from ingest.warehouse.schema import bootstrap_sql
-
     with connect(autocommit=True) as conn, bootstrap_lock(conn):
         conn.execute(bootstrap_sql())
 

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ingest.config import calendar_settings
+from ingest.warehouse.connection import connect
+from ingest.warehouse.schema import FINDING_COLUMNS, VALIDATION_RESULT_COLUMNS
+
 
 class SubmissionStatus(StrEnum):
     """A register row's state; the check constraint in ingest.warehouse.schema lists the same."""
@@ -79,8 +83,6 @@ def start_attempt(conn, submission_id: int) -> int:
 
 def received_on(conn, submission_id: int):
     """The day a submission landed, in the city's time: what "not after the day received" rules are judged against."""
-    from ingest.config import calendar_settings
-
     return conn.execute(
         "select (received_at at time zone %s)::date from audit.submission where submission_id = %s",
         (calendar_settings()[1], submission_id),
@@ -139,8 +141,6 @@ def supersede_snapshots(conn, department: str, submission_type: str, report_peri
 
 def record_findings(conn, findings, *, submission_id: int, reprocess_id: int | None = None) -> None:
     """COPY the findings: to audit.submission_finding, or to audit.reprocess_finding for a reprocess run."""
-    from ingest.warehouse.schema import FINDING_COLUMNS
-
     table = FINDINGS_TABLES["submission" if reprocess_id is None else "reprocess"]
     keys = ("submission_id",) if reprocess_id is None else ("reprocess_id", "submission_id")
     key_values = (submission_id,) if reprocess_id is None else (reprocess_id, submission_id)
@@ -156,8 +156,6 @@ def record_validation_results(conn, submission_id: int, results: list[dict]) -> 
     """COPY one row per expectation result into audit.validation_result (one round trip per file)."""
     from psycopg.types.json import Jsonb
 
-    from ingest.warehouse.schema import VALIDATION_RESULT_COLUMNS
-
     columns = ", ".join(VALIDATION_RESULT_COLUMNS)
     with conn.cursor().copy(f"copy audit.validation_result ({columns}) from stdin") as copy:
         for result in results:
@@ -165,9 +163,39 @@ def record_validation_results(conn, submission_id: int, results: list[dict]) -> 
             copy.write_row([row[name] for name in VALIDATION_RESULT_COLUMNS])
 
 
-def print_register(limit: int = 50, status: str | None = None) -> None:
-    from ingest.warehouse.connection import connect
+def status_counts(conn) -> tuple[int, int, int, int]:
+    """(loaded, quarantined, superseded, all) submissions in the register."""
+    return conn.execute(
+        "select count(*) filter (where status = 'loaded'), count(*) filter (where status = 'quarantined'), "
+        "count(*) filter (where status = 'superseded'), count(*) from audit.submission"
+    ).fetchone()
 
+
+def row_counts(conn, submission_ids) -> dict[int, dict]:
+    """submission_id -> {row_count, error_count, warning_count} of these submissions."""
+    cursor = conn.execute(
+        "select submission_id, row_count, error_count, warning_count from audit.submission "
+        "where submission_id = any(%s)",
+        (list(submission_ids),),
+    )
+    return {
+        sid: {"row_count": rows, "error_count": errors, "warning_count": warnings}
+        for sid, rows, errors, warnings in cursor
+    }
+
+
+def findings_of(conn, submission_ids, columns) -> list[tuple]:
+    """``columns`` of the first-validation findings of these submissions (``file_name``: the register's), by file and row."""
+    selected = ", ".join("s.file_name" if c == "file_name" else f"f.{c}" for c in columns)
+    return conn.execute(
+        f"""select {selected}
+              from {FINDINGS_TABLES["submission"]} as f join audit.submission as s using (submission_id)
+             where f.submission_id = any(%s) order by f.submission_id, f.source_row nulls first""",
+        (list(submission_ids),),
+    ).fetchall()
+
+
+def print_register(limit: int = 50, status: str | None = None) -> None:
     with connect() as conn:
         rows = conn.execute(
             """select submission_id, received_at, department_code, submission_type,

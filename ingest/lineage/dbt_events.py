@@ -7,7 +7,7 @@ events are made the way the `dbt-ol` wrapper makes them: OpenLineage's own dbt i
 run per model and test, with its inputs (raw.*, staging.*, ...) and output (staging.*, marts.*),
 the compiled SQL and the test assertions; they hang off one parent run, job ``dbt-run-swdw``,
 covering the whole invocation. They are written by the same transport as the provider's
-(ingest.airflow.lineage), so tables carry the same names in both.
+(ingest.lineage.transport), so tables carry the same names in both.
 
 Lineage never fails a build: a problem here is logged and the build's result stands.
 ``OPENLINEAGE_DISABLED=true`` (the client's own switch) turns it off.
@@ -21,6 +21,8 @@ import os
 from datetime import datetime, timedelta
 
 from ingest.config import DBT_PROJECT_DIR
+from ingest.lineage.naming import JOB_NAMESPACE, rewrite_embedded_addresses
+from ingest.lineage.transport import file_transport_config, lineage_dir
 
 LINEAGE_COMMANDS = ("build", "run", "seed", "snapshot", "test")
 PROFILE_NAME, TARGET_NAME = "swdw", "warehouse"  # dbt_project/profiles.yml
@@ -50,9 +52,6 @@ def _emit(succeeded: bool) -> int:
     from openlineage.client.uuid import generate_new_uuid
     from openlineage.common.provider.dbt.facets import ParentRunMetadata
     from openlineage.common.provider.dbt.local import DbtLocalArtifactProcessor
-
-    from ingest.airflow.lineage import JOB_NAMESPACE, file_transport_config, lineage_dir
-    from ingest.airflow.lineage_transform import rewrite_embedded_addresses
 
     run_results = DBT_PROJECT_DIR / "target" / "run_results.json"
     if not run_results.exists():  # dbt stopped before running anything (e.g. a compilation error)

@@ -1,0 +1,8 @@
+"""The Airflow connection the warehouse is reached through, by id.
+
+Shared by the DAGs (through ingest.airflow.dag_defaults) and by ingest.airflow.local_runner, which
+sets it in the Airflow environment; a module of its own so that building that environment (every
+`swdw airflow` command) does not import airflow.sdk, as dag_defaults does.
+"""
+
+WAREHOUSE_CONN_ID = "swdw_warehouse"

@@ -1,0 +1,43 @@
+"""Reads of the marts for the CLI's summary and the build: the headline figures and the build stamps
+(marts.mart_build_info). The files behind a figure are ingest.warehouse.provenance's."""
+
+from __future__ import annotations
+
+HEADLINE_SQL = {
+    "coverage": """
+        select to_char(period_month, 'YYYY-MM'),
+               sum(orgs_total),
+               round(100.0 * sum(orgs_with_party_org) / nullif(sum(orgs_total), 0), 2),
+               round(100.0 * (sum(orgs_with_union) + sum(orgs_with_youth_league)
+                              + sum(orgs_with_womens_federation)) / nullif(3 * sum(orgs_total), 0), 2),
+               sum(new_party_orgs)
+          from marts.mart_coverage
+         group by period_month order by period_month desc limit 1""",
+    "suggestions": """
+        select extract(year from received_month)::int, sum(suggestions_received), sum(suggestions_converted)
+          from marts.mart_petition_conversion
+         group by 1 order by 1 desc limit 1""",
+    "services": """
+        select extract(year from activity_month)::int, sum(activities), sum(participants),
+               sum(volunteers), sum(service_hours)
+          from marts.mart_service_counts group by 1 order by 1 desc limit 1""",
+}
+
+
+def headline_figures(conn) -> dict[str, tuple | None]:
+    """coverage (latest month), suggestions and services (latest year): one row each, None before any data."""
+    return {name: conn.execute(sql).fetchone() for name, sql in HEADLINE_SQL.items()}
+
+
+def build_stamp_counts(conn) -> tuple[int, int]:
+    """(marts tables, those with a build stamp); raises when no build has created mart_build_info yet."""
+    return conn.execute("select count(*), count(built_at) from marts.mart_build_info").fetchone()
+
+
+def stale_mart_names(conn) -> list[str]:
+    """Marts tables that do not reflect the register as it is now; raises before the first build."""
+    rows = conn.execute(
+        "select mart_name from marts.mart_build_info "
+        "where built_at is null or register_changes_since_build > 0 order by mart_name"
+    ).fetchall()
+    return [name for (name,) in rows]
