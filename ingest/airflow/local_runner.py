@@ -27,6 +27,7 @@ from pathlib import Path
 from ingest.airflow.connection_ids import WAREHOUSE_CONN_ID
 from ingest.airflow.lineage import openlineage_env
 from ingest.config import REPO_ROOT, city_timezone
+from ingest.warehouse.embedded_pg import EmbeddedPostgres
 
 DAGS_FOLDER = REPO_ROOT / "dags"
 WAREHOUSE_CONN_ENV = "AIRFLOW_CONN_" + WAREHOUSE_CONN_ID.upper()
@@ -101,8 +102,6 @@ def airflow_env(base_env: dict[str, str] | None = None, *, warehouse: bool = Fal
         if env.get("SWDW_WAREHOUSE_DSN"):
             env[WAREHOUSE_CONN_ENV] = env["SWDW_WAREHOUSE_DSN"]
         elif warehouse:
-            from ingest.warehouse.embedded_pg import EmbeddedPostgres
-
             env[WAREHOUSE_CONN_ENV] = EmbeddedPostgres(home / "pg").ensure_running()
     return env
 
