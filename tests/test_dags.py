@@ -53,6 +53,13 @@ _PROBE = textwrap.dedent(
             return [condition.uri]
         return [u for part in getattr(condition, "objects", []) for u in uris(part)]
 
+    def watchers(condition):
+        if condition is None:
+            return []
+        if hasattr(condition, "uri"):
+            return [type(w.trigger).__name__ for w in getattr(condition, "watchers", [])]
+        return [w for part in getattr(condition, "objects", []) for w in watchers(part)]
+
     def next_runs(timetable, earliest, count=3):
         # as the scheduler reads it: the serialised timetable, from `earliest` on
         core = decode_timetable(encode_timetable(timetable))
@@ -85,6 +92,7 @@ _PROBE = textwrap.dedent(
                 "catchup": dag.catchup,
                 "max_active_runs": dag.max_active_runs,
                 "schedule_uris": [u for u in schedule_uris],
+                "watchers": watchers(getattr(dag.timetable, "asset_condition", None)),
                 "next_runs": next_runs(dag.timetable, earliest),
                 "params": {k: dag.params.get_param(k).schema for k in dag.params},
                 "tasks": {
@@ -101,13 +109,15 @@ _PROBE = textwrap.dedent(
                     for t in dag.tasks
                 },
             }
-    # what this environment makes of Airflow and Cosmos: the DagBag the dag-processor fills from
-    # its own settings, where the metadata database lives, whether telemetry would be sent
+    # what this environment makes of Airflow and Cosmos: the DAG bundles the dag-processor reads
+    # (Airflow's and the providers' examples would be bundles too), where the metadata database
+    # lives, whether telemetry would be sent
     import cosmos.telemetry
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
 
     metadata = make_url(conf.get("database", "sql_alchemy_conn"))
     report["process"] = {
-        "default_dagbag": sorted(DagBag().dags),
+        "dag_bundles": {b.name: str(b.path) for b in DagBundlesManager().get_all_dag_bundles()},
         "metadata_db": {"backend": metadata.get_backend_name(), "path": metadata.database},
         "cosmos_telemetry": cosmos.telemetry.should_emit(),
     }
@@ -153,8 +163,8 @@ def report(env, manifest) -> dict:
 
 def test_airflow_env_keeps_airflow_local_and_offline(env, report):
     process = report["process"]
-    # the dag-processor's own DagBag: the project's DAGs from the project's folder, no examples
-    assert set(process["default_dagbag"]) == DAG_IDS
+    # the dag-processor reads the project's DAG files and nothing else (no example DAGs)
+    assert [Path(path).resolve() for path in process["dag_bundles"].values()] == [DAGS_FOLDER.resolve()]
     # the metadata database is a SQLite file under SWDW_HOME: nothing outside it is touched
     metadata = process["metadata_db"]
     assert metadata["backend"] == "sqlite" and Path(metadata["path"]).is_relative_to(env["SWDW_HOME"])
@@ -257,6 +267,17 @@ def test_ingest_dag_shape(report):
     assert tasks["publish"]["outlets"] == [RAW_ASSET_URI]
     # only publish declares the asset: a skipped publish emits no event
     assert [t for t, v in tasks.items() if v["outlets"]] == ["publish"]
+
+
+def test_ingest_dag_is_scheduled_on_the_landing_watcher_and_every_15_minutes(report):
+    dag = report["dags"]["swdw_ingest_submissions"]
+    assert dag["schedule_uris"] == ["swdw://landing/"]  # Airflow normalises an empty path
+    assert dag["watchers"] == ["LandingZoneTrigger"]
+    # whatever the watcher misses is picked up within a quarter of an hour, every quarter of an hour
+    runs = [dt.datetime.fromisoformat(run["run_after"]) for run in dag["next_runs"]]
+    quarter = dt.timedelta(minutes=15)
+    assert SCHEDULE_FROM < runs[0] <= SCHEDULE_FROM + quarter
+    assert [later - earlier for earlier, later in zip(runs, runs[1:])] == [quarter] * 2
 
 
 def test_build_dag_is_scheduled_on_the_ingest_asset(report):

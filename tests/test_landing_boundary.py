@@ -59,6 +59,7 @@ def test_a_symbolic_link_is_refused_without_being_followed(clean_warehouse, targ
         assert not [p for p in copies if p.stat().st_size < 10_000_000 and secret in p.read_bytes()]
 
 
+@pytest.mark.slow
 def test_a_named_pipe_is_refused_and_the_run_does_not_hang(clean_warehouse):
     _valid_file()
     fifo = landing_path(_landing(), "xiangshan", "org_coverage", "管道.csv")

@@ -13,8 +13,6 @@ import hashlib
 import importlib
 import shutil
 
-import pytest
-
 from ingest.airflow.triggers import LandingZoneTrigger
 
 CSV = "活动编号,活动名称\nA-1,助老\n".encode()
@@ -144,56 +142,3 @@ def test_fsspec_landing_zone(clean_warehouse):
         assert trigger.poll() == []
     finally:
         fs.rm("/swdw-trigger-test", recursive=True)
-
-
-@pytest.mark.parametrize("dag_file", ["swdw_ingest_submissions.py"])
-def test_ingest_dag_is_scheduled_on_the_landing_watcher_and_every_15_minutes(dag_file):
-    import datetime as dt
-    import json
-    import subprocess
-    import sys
-
-    from ingest.airflow.local_runner import DAGS_FOLDER, airflow_env
-
-    # the safety net's next runs as the scheduler reads the serialised timetable
-    probe = (
-        "import json, sys\n"
-        "import pendulum\n"
-        "from airflow.dag_processing.dagbag import DagBag\n"
-        "from airflow.serialization.decoders import decode_timetable\n"
-        "from airflow.serialization.encoders import encode_timetable\n"
-        "from airflow.timetables.base import TimeRestriction\n"
-        "dag = DagBag(dag_folder=sys.argv[1]).dags['swdw_ingest_submissions']\n"
-        "tt = dag.timetable\n"
-        "asset = tt.asset_condition\n"
-        "core = decode_timetable(encode_timetable(tt))\n"
-        "restriction = TimeRestriction(earliest=pendulum.parse(sys.argv[2]), latest=None, catchup=True)\n"
-        "runs, last = [], None\n"
-        "for _ in range(4):\n"
-        "    info = core.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)\n"
-        "    runs.append(info.run_after.isoformat())\n"
-        "    last = info.data_interval\n"
-        "print('@@' + json.dumps({'timetable': type(tt).__name__, 'uri': asset.uri,\n"
-        "  'watchers': [type(w.trigger).__name__ for w in asset.watchers], 'runs': runs}))\n"
-    )
-    since = dt.datetime(2025, 1, 9, 12, 7, tzinfo=dt.UTC)
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(DAGS_FOLDER / dag_file), since.isoformat()],
-        env=airflow_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    line = next((row for row in result.stdout.splitlines() if row.startswith("@@")), None)
-    assert line, result.stderr[-3000:]
-    facts = json.loads(line[2:])
-    runs = [dt.datetime.fromisoformat(run) for run in facts.pop("runs")]
-    assert facts == {
-        "timetable": "AssetOrTimeSchedule",
-        "uri": "swdw://landing/",  # Airflow normalises an empty path
-        "watchers": ["LandingZoneTrigger"],
-    }
-    # whatever the watcher misses is picked up within a quarter of an hour, every quarter of an hour
-    quarter = dt.timedelta(minutes=15)
-    assert since < runs[0] <= since + quarter
-    assert [later - earlier for earlier, later in zip(runs, runs[1:])] == [quarter] * 3

@@ -326,6 +326,7 @@ def test_audit_evidence_cannot_be_changed(clean_warehouse):
     assert all(table == "submission" and privilege == "UPDATE" for _, table, privilege in grants), grants
 
 
+@pytest.mark.slow
 def test_suites_are_stable_after_regeneration():
     before = {p: p.read_bytes() for p in (REPO / "expectations").rglob("*.json")}
     done = subprocess.run(
