@@ -335,3 +335,18 @@ def test_a_refused_entry_is_set_aside_as_a_regular_file(tmp_path, kind):
         assert kept.name != entry.name and b"secret" not in note
         assert (str(outside).encode() in note) is (kind == "symlink")  # a link is recorded with its target
     assert outside.read_bytes() == b"secret,contents\n"  # what the entry led to is untouched
+
+
+def test_every_finding_of_a_workbook_with_several_sheets_names_the_sheet(clean_warehouse):
+    """The suite's findings too (more party members than employees is a GX rule), not only the parser's."""
+    rows = [org_row(n, district="烈山", members=30) for n in (1, 2)]  # 30 members, 20 employees: a warning
+    _write_workbook(
+        landing_path(_landing(), "lieshan", "org_coverage", "2024年12月台账.xlsx"),
+        [("填表说明", COVERS["填表说明"]), (DATA_SHEET, [ORG_HEADER, *rows])],
+    )
+    [outcome] = ingest_landing()
+    assert outcome.status == "loaded" and outcome.warning_count >= 2
+    messages = query(clean_warehouse, "select rule, message_zh, message_en from audit.submission_finding")
+    assert messages
+    for rule, zh, en in messages:
+        assert f"工作表“{DATA_SHEET}”" in zh and f"sheet '{DATA_SHEET}'" in en, rule

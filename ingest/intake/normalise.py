@@ -463,11 +463,16 @@ def _duplicate_findings(
 
 def _naming_sheet(parsed: ParsedSubmission) -> ParsedSubmission:
     """In a workbook of several sheets, each finding says which sheet it is about."""
-    if parsed.sheet is None:
-        return parsed
-    zh, en = f"（工作表“{shown(parsed.sheet)}”）", f" (sheet {shown(parsed.sheet)!r})"
-    parsed.findings = [replace(f, message_zh=f.message_zh + zh, message_en=f.message_en + en) for f in parsed.findings]
+    parsed.findings = on_sheet(parsed.findings, parsed.sheet)
     return parsed
+
+
+def on_sheet(findings: list[Finding], sheet: str | None) -> list[Finding]:
+    """The findings, each naming the sheet (a workbook of several sheets); unchanged when ``sheet`` is None."""
+    if sheet is None:
+        return findings
+    zh, en = f"（工作表“{shown(sheet)}”）", f" (sheet {shown(sheet)!r})"
+    return [replace(f, message_zh=f.message_zh + zh, message_en=f.message_en + en) for f in findings]
 
 
 def _cells_of(rows: list[list], col: int, width: int) -> list:

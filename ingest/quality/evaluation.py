@@ -15,7 +15,7 @@ from ingest.findings import Finding, Severity, count
 from ingest.intake.contracts import Contract, get_contract
 from ingest.intake.errors import SubmissionError
 from ingest.intake.landing import LandingFile
-from ingest.intake.normalise import parse_grid
+from ingest.intake.normalise import on_sheet, parse_grid
 from ingest.intake.readers import read_grid
 from ingest.intake.reference import departments
 from ingest.intake.routing import check_routing
@@ -152,7 +152,7 @@ def evaluate(
     if parsed.records:
         department = departments()[landing_file.department_code]
         outcome = validate(contract, parsed.records, parsed.headers, submission_id, department, received_on)
-        evaluation.findings += outcome.findings
+        evaluation.findings += on_sheet(outcome.findings, parsed.sheet)
         evaluation.validation_results = outcome.results
         evaluation.data_docs_url = outcome.data_docs_url
     evaluation.report_period, evaluation.period_start, evaluation.period_end = _periods(
