@@ -5,7 +5,8 @@ the DAGs swdw_ingest_submissions (twice) + the build job + swdw_reprocess (twice
 `airflow dags test`, each on an emptied warehouse with a webhook listening: a file rejected by an
 operational limit set too low (reprocessed once the limit is lifted: loaded), then a file that
 loads and one rejected by a rule (reprocessed: rejected again). Compared: the audit.pipeline_run
-rows, the alerts the webhook received, and which marts mart_build_info calls stale.
+rows, the alerts the webhook received, and which marts mart_build_info calls stale; then what the
+reprocess kept of the history, and the reporting calendar over the result.
 """
 
 from __future__ import annotations
@@ -65,6 +66,55 @@ def _by_airflow(dsn: str, env: dict, land_more) -> None:
         _dags_test(env, "swdw_reprocess", "--conf", json.dumps(conf))
 
 
+def _reprocess_kept_history(dsn: str) -> None:
+    """Reprocessing loaded the file under its own id, kept the first decision, made no new register row."""
+    org_id = _submission_id(dsn, "duji", "org_coverage")
+    assert query(
+        dsn,
+        "select status, row_count > 1, status_reason like 'reprocess #%%' from audit.submission "
+        "where submission_id = %s",
+        (org_id,),
+    ) == [("loaded", True, True)]
+    assert query(dsn, "select count(*) from audit.submission")[0][0] == 3
+    assert query(
+        dsn,
+        "select previous_status, verdict, action, sha256_verified, new_status, feedback_path like '%%reprocess_%%' "
+        "from audit.reprocess_run order by reprocess_id",
+    ) == [
+        ("quarantined", "accepted", "loaded", True, "loaded", False),
+        ("quarantined", "rejected", "still_rejected", True, "quarantined", True),
+    ]
+    first_decision = "select count(*) from audit.submission_finding where submission_id = %s and severity = 'error'"
+    assert query(dsn, first_decision, (org_id,))[0][0] >= 1
+    assert query(dsn, "select count(distinct district_code) from marts.mart_coverage") == [(1,)]
+    assert query(
+        dsn,
+        "select submissions_accepted from marts.mart_submission_quality where department_code = 'duji' "
+        "and submission_type = 'org_coverage' and period_month = '2024-12-01'",
+    ) == [(1,)]
+
+
+def _calendar_through_airflow(dsn: str, env: dict, received: list[dict]) -> None:
+    """The 10th of January has passed: December 2024 is overdue for everyone but duji's two reports."""
+    _dags_test(airflow_env({**os.environ, **env}, warehouse=True), "swdw_submission_calendar", "2025-01-20")
+    checks = {
+        (d, t): s
+        for d, t, s in query(
+            dsn,
+            "select department_code, submission_type, status from audit.lateness_check "
+            "where check_date = '2025-01-20' and period_month = '2024-12-01'",
+        )
+    }
+    assert len(checks) == 17
+    assert checks[("duji", "org_coverage")] == "on_time"  # landed 2025-01-07, accepted on reprocess
+    assert checks[("duji", "suggestion")] == "on_time"
+    assert checks[("lieshan", "org_coverage")] == "rejected"
+    assert checks[("xiangshan", "suggestion")] == "missing"
+    alerts = [r["json"] for r in received if r["json"]["event"] == "lateness"]
+    assert len(alerts) == 1 and len(alerts[0]["lines"]) == 15
+    assert not [r for r in received if r["json"]["event"] == "task_failed"]
+
+
 def _what_it_left(dsn: str, received: list[dict]) -> dict:
     ids = re.compile(r"#\d+ ")  # submission ids differ between the two warehouses' sequences
     return {
@@ -93,7 +143,10 @@ def test_every_entry_point_leaves_the_same_records_and_alerts(samples, clean_war
         with webhook_server(max_seconds=3600) as (url, received):
             env = {"SWDW_LANDING_DIR": str(landing), "AIRFLOW_CONN_SWDW_WEBHOOK": url}
             drive(clean_warehouse, env, lambda to=landing: _land(samples, to, SUGGESTION_FILE, BAD_FILE))
-        left[entry] = _what_it_left(clean_warehouse, received)
+            left[entry] = _what_it_left(clean_warehouse, received)
+            _reprocess_kept_history(clean_warehouse)
+            if entry == "airflow":
+                _calendar_through_airflow(clean_warehouse, env, received)
 
     cli = left["cli"]
     # two ingest passes, then one pass per reprocess: loaded once the limit was lifted; rejected again
