@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import dag, task
 
 from ingest.airflow.cosmos_build import dbt_task_group
-from ingest.airflow.dag_defaults import RAW_ASSET, WAREHOUSE_CONN_ID, default_args  # airflow.sdk only
+from ingest.airflow.dag_defaults import RAW_ASSET, default_args  # airflow.sdk only
 
 
 def _dbt_select(triggering_asset_events) -> str:
@@ -61,48 +61,25 @@ def swdw_build_marts():
     @task
     def prepare_warehouse() -> None:
         """Schemas, roles and raw/audit tables exist; the Airflow connection points at ingest's warehouse."""
-        from urllib.parse import urlparse
+        from ingest.airflow.tasks import prepare_warehouse as prepare
 
-        from airflow.sdk import Connection
-
-        from ingest.warehouse.connection import bootstrap, warehouse_dsn
-
-        bootstrap()
-        conn = Connection.get(WAREHOUSE_CONN_ID)
-        dsn = urlparse(warehouse_dsn())
-        ingest_side = (dsn.hostname, dsn.port or 5432, dsn.path.lstrip("/"))
-        dbt_side = (conn.host, conn.port or 5432, conn.schema)
-        if ingest_side != dbt_side:
-            raise RuntimeError(
-                f"connection {WAREHOUSE_CONN_ID} points at {dbt_side} but ingest loads into {ingest_side}: "
-                "set AIRFLOW_CONN_SWDW_WAREHOUSE and SWDW_WAREHOUSE_DSN to the same warehouse"
-            )
-        print(f"warehouse ready at {conn.host}:{conn.port}/{conn.schema}")
+        prepare()
 
     dbt = dbt_task_group()
 
     @task
     def publish_docs() -> str:
         """dbt docs (catalog included) for analysts and auditors, under $SWDW_HOME/artifacts/dbt_docs."""
-        from ingest.jobs.transform import generate_docs
+        from ingest.airflow.tasks import publish_docs as publish
 
-        target = generate_docs()
-        print(f"dbt docs: {target / 'index.html'}")
-        return str(target)
+        return publish()
 
     @task(trigger_rule="all_done")
     def report_staleness() -> list[str]:
         """Says plainly which marts are stale after this run (a failed node leaves its marts behind)."""
-        from airflow.sdk.exceptions import AirflowFailException
+        from ingest.airflow.tasks import report_staleness as report
 
-        from ingest.jobs.transform import stale_marts
-
-        stale = stale_marts()
-        if not stale:
-            print("every marts table reflects the register")
-            return []
-        # fails at once (no retry); its failure alert carries the list
-        raise AirflowFailException("stale marts (BI reads older figures): " + ", ".join(stale))
+        return report()
 
     prepare_warehouse() >> dbt >> publish_docs()
     dbt >> report_staleness()

@@ -44,45 +44,16 @@ def swdw_submission_calendar():
     @task
     def check_lateness(params=None, logical_date=None, run_id=None) -> list[dict]:
         """Classify and record every obligation of the latest past-due period."""
-        import datetime as dt
-        from zoneinfo import ZoneInfo
+        from ingest.airflow.tasks import check_lateness as check
 
-        from ingest.config import calendar_settings
-        from ingest.jobs.reporting_calendar import check
-
-        if params.get("as_of"):
-            as_of = dt.date.fromisoformat(params["as_of"])
-        else:
-            moment = logical_date or dt.datetime.now(dt.UTC)
-            as_of = moment.astimezone(ZoneInfo(calendar_settings()[1])).date()
-        owed = check(as_of, airflow_run_id=run_id)
-        for o in owed:
-            print(
-                f"  {o.period_month:%Y-%m} {o.department_code:9} {o.submission_type:16} {o.status:8} "
-                f"due {o.due_date} days_late={o.days_late}"
-            )
-        return [{"as_of": as_of.isoformat(), **o.to_dict()} for o in owed]
+        return check(params.get("as_of"), logical_date, run_id)
 
     @task
     def alert_late(checked: list[dict]) -> dict | None:
         """Notify about outstanding reports (missing, or only quarantined files)."""
-        import datetime as dt
+        from ingest.airflow.tasks import alert_late as alert
 
-        from ingest.jobs.reporting_calendar import Obligation, alert
-
-        if not checked:
-            return None
-        as_of = dt.date.fromisoformat(checked[0]["as_of"])
-        owed = []
-        for row in checked:
-            fields = {k: v for k, v in row.items() if k != "as_of"}
-            fields["period_month"] = dt.date.fromisoformat(fields["period_month"])
-            fields["due_date"] = dt.date.fromisoformat(fields["due_date"])
-            fields["first_accepted_at"] = (
-                dt.datetime.fromisoformat(fields["first_accepted_at"]) if fields["first_accepted_at"] else None
-            )
-            owed.append(Obligation(**fields))
-        return alert(as_of, owed)
+        return alert(checked)
 
     alert_late(check_lateness())
 

@@ -8,11 +8,19 @@ cannot help fails the task at once (``AirflowFailException``); nothing to do ski
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+from ingest.airflow.connection_ids import WAREHOUSE_CONN_ID
+from ingest.config import city_timezone
+from ingest.jobs import reporting_calendar
 from ingest.jobs.ingest_pass import finish_pass
 from ingest.jobs.outcomes import FileOutcome, FileStatus
 from ingest.jobs.pipeline import begin_ingest_pass, process_landing_file
 from ingest.jobs.reprocess import ReprocessAction, ReprocessError, rebuild_marts, reprocess_pass
-from ingest.warehouse.connection import is_transient
+from ingest.jobs.transform import generate_docs, stale_marts
+from ingest.warehouse.connection import bootstrap, is_transient, warehouse_dsn
 
 INGEST_TRIGGER = "airflow:swdw_ingest_submissions"
 REPROCESS_REQUESTER = "airflow:swdw_reprocess"
@@ -100,3 +108,62 @@ def rebuild_after_reprocess(outcomes: list[dict]) -> list[str]:
     if not rebuild_marts(loaded_types):
         raise RuntimeError("dbt build of the affected marts failed")
     return loaded_types
+
+
+def prepare_warehouse() -> None:
+    """Schemas, roles and raw/audit tables exist; the Airflow connection points at ingest's warehouse."""
+    from airflow.sdk import Connection
+
+    bootstrap()
+    conn = Connection.get(WAREHOUSE_CONN_ID)
+    dsn = urlparse(warehouse_dsn())
+    ingest_side = (dsn.hostname, dsn.port or 5432, dsn.path.lstrip("/"))
+    dbt_side = (conn.host, conn.port or 5432, conn.schema)
+    if ingest_side != dbt_side:
+        raise RuntimeError(
+            f"connection {WAREHOUSE_CONN_ID} points at {dbt_side} but ingest loads into {ingest_side}: "
+            "set AIRFLOW_CONN_SWDW_WAREHOUSE and SWDW_WAREHOUSE_DSN to the same warehouse"
+        )
+    print(f"warehouse ready at {conn.host}:{conn.port}/{conn.schema}")
+
+
+def publish_docs() -> str:
+    """dbt docs (catalog included) for analysts and auditors."""
+    target = generate_docs()
+    print(f"dbt docs: {target / 'index.html'}")
+    return str(target)
+
+
+def report_staleness() -> list[str]:
+    """Says plainly which marts are stale after a build; fails at once (no retry) when any is."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    stale = stale_marts()
+    if not stale:
+        print("every marts table reflects the register")
+        return []
+    # its failure alert carries the list
+    raise AirflowFailException("stale marts (BI reads older figures): " + ", ".join(stale))
+
+
+def check_lateness(as_of: str | None, logical_date, run_id: str | None) -> list[dict]:
+    """Classify and record every obligation of the latest past-due period, as of the city's day."""
+    if as_of:
+        day = dt.date.fromisoformat(as_of)
+    else:
+        day = (logical_date or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(city_timezone())).date()
+    owed = reporting_calendar.check(day, airflow_run_id=run_id)
+    for o in owed:
+        print(
+            f"  {o.period_month:%Y-%m} {o.department_code:9} {o.submission_type:16} {o.status:8} "
+            f"due {o.due_date} days_late={o.days_late}"
+        )
+    return [{"as_of": day.isoformat(), **o.to_dict()} for o in owed]
+
+
+def alert_late(checked: list[dict]) -> dict | None:
+    """Notify about outstanding reports (missing, or only quarantined files)."""
+    if not checked:
+        return None
+    owed = [reporting_calendar.Obligation.from_dict({k: v for k, v in row.items() if k != "as_of"}) for row in checked]
+    return reporting_calendar.alert(dt.date.fromisoformat(checked[0]["as_of"]), owed)

@@ -57,6 +57,16 @@ class Obligation:
             data[key] = data[key].isoformat() if data[key] else None
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Obligation:
+        """Back from ``to_dict`` (an XCom value between Airflow tasks)."""
+        fields = dict(data)
+        fields["period_month"] = dt.date.fromisoformat(fields["period_month"])
+        fields["due_date"] = dt.date.fromisoformat(fields["due_date"])
+        if fields["first_accepted_at"]:
+            fields["first_accepted_at"] = dt.datetime.fromisoformat(fields["first_accepted_at"])
+        return cls(**fields)
+
 
 def _month(value: str) -> dt.date | None:
     return dt.date.fromisoformat(value).replace(day=1) if value else None
