@@ -78,7 +78,7 @@ def _reprocess_kept_history(dsn: str) -> None:
     assert query(dsn, "select count(*) from audit.submission")[0][0] == 3
     assert query(
         dsn,
-        "select previous_status, verdict, action, sha256_verified, new_status, feedback_path like '%%reprocess_%%' "
+        "select previous_status, verdict, action, sha256_verified, new_status, coalesce(feedback_path like '%%reprocess_%%', false) "
         "from audit.reprocess_run order by reprocess_id",
     ) == [
         ("quarantined", "accepted", "loaded", True, "loaded", False),
