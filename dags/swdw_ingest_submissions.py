@@ -32,7 +32,8 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from ingest.airflow.dag_defaults import RAW_ASSET, default_args, landing_asset  # airflow.sdk only
+from ingest.airflow.dag_defaults import RAW_ASSET, default_args  # airflow.sdk only
+from ingest.airflow.triggers import landing_asset  # the landing-zone watcher: nothing heavy either
 
 
 @dag(
