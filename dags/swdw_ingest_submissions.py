@@ -33,7 +33,8 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import AssetOrTimeSchedule, dag, task
 
-from ingest.airflow.dag_defaults import RAW_ASSET, city_cron, default_args, landing_asset  # airflow.sdk only
+from ingest.airflow.dag_defaults import RAW_ASSET, city_cron, default_args  # airflow.sdk only
+from ingest.airflow.triggers import landing_asset  # the landing-zone watcher: nothing heavy either
 
 PASS_RUN_ID = "pass_run_id"  # the XCom that carries audit.pipeline_run's run_id from discover to publish
 

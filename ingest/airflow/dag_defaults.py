@@ -1,41 +1,25 @@
-"""What every swdw DAG shares: owner, retry policy and failure alert, the landing and raw Assets, the
-warehouse connection id, the city's clock for schedules, the submission types and departments
-offered in trigger forms.
+"""What every swdw DAG shares: owner, retry policy and failure alert, the raw Asset, the warehouse
+connection id, the city's clock for schedules, the submission types and departments offered in
+trigger forms.
 
-Imported at DAG-parse time, so it stays cheap: airflow.sdk, the landing-zone trigger, the standard
-library and file listings; nothing it loads imports pandas, GX, dbt or psycopg at its top
-(tests/test_import_graph.py checks).
+Imported at DAG-parse time, so it stays cheap: airflow.sdk, the standard library and file listings;
+nothing it loads imports pandas, GX, dbt or psycopg at its top (tests/test_import_graph.py checks).
+The landing Asset, which only the ingest DAG needs, is ingest.airflow.triggers.landing_asset.
 """
 
 from __future__ import annotations
 
 import csv
 from datetime import timedelta
-from pathlib import Path
 
-from airflow.sdk import Asset, AssetWatcher, CronTriggerTimetable
+from airflow.sdk import Asset, CronTriggerTimetable
 
 from ingest.airflow.callbacks import SwdwNotifier
 from ingest.airflow.connection_ids import WAREHOUSE_CONN_ID  # noqa: F401 (the DAGs import it from here)
-from ingest.airflow.triggers import LandingZoneTrigger
-from ingest.config import SEEDS_DIR, city_timezone, settings
+from ingest.config import SEEDS_DIR, city_timezone
 from ingest.intake.contracts import CONTRACTS_DIR
 
 RAW_ASSET = Asset("swdw://warehouse/raw")  # updated by swdw_ingest_submissions when something loaded
-LANDING_ASSET_URI = "swdw://landing/"  # the form Airflow normalises it to
-
-
-def landing_asset() -> Asset:
-    """The landing zone as an Asset, watched in the triggerer: one asset event per new file.
-
-    swdw_ingest_submissions is scheduled on it (ingest.airflow.triggers says what is emitted
-    and why a file is never processed twice).
-    """
-    landing = settings().landing
-    if "://" not in landing:  # the triggerer's working directory is not the DAG processor's
-        landing = str(Path(landing).resolve())
-    watcher = AssetWatcher(name="swdw_landing_files", trigger=LandingZoneTrigger(landing=landing))
-    return Asset(LANDING_ASSET_URI, watchers=[watcher])
 
 
 def city_cron(expression: str) -> CronTriggerTimetable:

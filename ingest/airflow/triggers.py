@@ -1,7 +1,7 @@
 """The landing-zone watcher: an event trigger that fires once for every new file in the landing zone.
 
 It runs in the Airflow triggerer, as the ``AssetWatcher`` of the Asset ``swdw://landing/``
-(ingest.airflow.dag_defaults.LANDING_ASSET) on which swdw_ingest_submissions is scheduled, so a
+(``landing_asset()``, below) on which swdw_ingest_submissions is scheduled, so a
 file dropped by a clerk starts the ingest DAG within seconds instead of at the next 15-minute tick.
 
 What it emits, and why a file is never processed twice:
@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
+from airflow.sdk import Asset, AssetWatcher
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
 from ingest.config import settings
@@ -43,6 +45,7 @@ from ingest.warehouse.connection import connect
 log = logging.getLogger(__name__)
 
 DEFAULT_POLL_SECONDS = 2.0
+LANDING_ASSET_URI = "swdw://landing/"  # the form Airflow normalises it to
 
 
 def _file_key(entry) -> str:
@@ -135,3 +138,16 @@ class LandingZoneTrigger(BaseEventTrigger):
         except Exception:  # warehouse unreachable: announce; the ingest DAG retries and the register guards
             log.warning("submission register unreachable: announcing %d file(s) unchecked", len(identities))
             return set()
+
+
+def landing_asset() -> Asset:
+    """The landing zone as an Asset, watched in the triggerer: one asset event per new file.
+
+    swdw_ingest_submissions is scheduled on it (the module docstring says what is emitted and
+    why a file is never processed twice).
+    """
+    landing = settings().landing
+    if "://" not in landing:  # the triggerer's working directory is not the DAG processor's
+        landing = str(Path(landing).resolve())
+    watcher = AssetWatcher(name="swdw_landing_files", trigger=LandingZoneTrigger(landing=landing))
+    return Asset(LANDING_ASSET_URI, watchers=[watcher])
