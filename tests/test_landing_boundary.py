@@ -102,16 +102,16 @@ def test_an_oversize_file_is_refused_from_its_size(clean_warehouse, monkeypatch)
 
 
 def test_an_internal_error_quarantines_that_file_only_naming_stage_and_exception(clean_warehouse, monkeypatch):
-    import ingest.intake.normalise as normalise
+    import ingest.quality.evaluation as evaluation  # where the pipeline's parse_grid is looked up
 
-    real = normalise.parse_grid
+    real = evaluation.parse_grid
 
     def broken(grid, contract, file_name):
         if "坏" in file_name:
             raise KeyError("a defect nobody anticipated")
         return real(grid, contract, file_name)
 
-    monkeypatch.setattr(normalise, "parse_grid", broken)
+    monkeypatch.setattr(evaluation, "parse_grid", broken)
     write_csv(
         landing_path(_landing(), "xiangshan", "org_coverage", "坏.csv"),
         [ORG_HEADER, org_row(2, period="2024-11")],
