@@ -1,4 +1,4 @@
-# swdw: make demo | make test | make install (DESIGN §8)
+# swdw: make demo | make test | make install (docs/design.md §8)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv

@@ -1,4 +1,4 @@
-"""Time until every chart of each Superset dashboard has rendered, cold and warm (issue 14).
+"""Time until every chart of each Superset dashboard has rendered, cold and warm.
 
     .venv/bin/python benchmarks/bi_render.py [--port 8093] [--rounds 3]     (or: make bench-bi)
 

@@ -1,4 +1,4 @@
-"""swdw_build_marts: raw.* -> staging -> intermediate -> marts.* with dbt via Cosmos (DESIGN §2, §7).
+"""swdw_build_marts: raw.* -> staging -> intermediate -> marts.* with dbt via Cosmos (docs/design.md §2, §7).
 
 Scheduled on the Asset ``swdw://warehouse/raw`` that swdw_ingest_submissions updates when at
 least one submission was loaded.

@@ -1,4 +1,4 @@
-"""swdw_ingest_submissions: landing zone -> validated raw.* (DESIGN §2, §4).
+"""swdw_ingest_submissions: landing zone -> validated raw.* (docs/design.md §2, §4).
 
 discover -> process_file (one mapped task per file) -> publish (Asset swdw://warehouse/raw)
 

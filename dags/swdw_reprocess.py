@@ -1,4 +1,4 @@
-"""swdw_reprocess: judge registered submissions again from their kept originals (DESIGN §1, §4).
+"""swdw_reprocess: judge registered submissions again from their kept originals (docs/design.md §1, §4).
 
 Manual only. Typed parameters (the trigger form validates them):
 department_code, submission_type, report_period (YYYY-MM), optional submission_id.

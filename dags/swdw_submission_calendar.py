@@ -1,4 +1,4 @@
-"""swdw_submission_calendar: which departments are late with their monthly reports (DESIGN §7).
+"""swdw_submission_calendar: which departments are late with their monthly reports (docs/design.md §7).
 
 Daily at 09:00 on the city's clock (the dbt var local_timezone, Asia/Shanghai). Each department owes each of its submission types
 monthly (dbt seed reporting_calendar.csv), due on the 10th of the following month. The run

@@ -1,4 +1,4 @@
-"""The `swdw` command (DESIGN §8). Thin: every subcommand calls one function of the package."""
+"""The `swdw` command (docs/design.md §8). Thin: every subcommand calls one function of the package."""
 
 from __future__ import annotations
 

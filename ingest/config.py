@@ -1,4 +1,4 @@
-"""Runtime configuration from the environment (DESIGN §3)."""
+"""Runtime configuration from the environment (docs/design.md §3)."""
 
 from __future__ import annotations
 

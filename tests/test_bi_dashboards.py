@@ -1,4 +1,4 @@
-"""Superset in a real browser (issue 14): after the sample run, `swdw bi up` against the test
+"""Superset in a real browser: after the sample run, `swdw bi up` against the test
 warehouse; the viewer opens every dashboard in headless Chromium, every chart renders without
 an error and the sample's headline figures are on screen; the viewer cannot reach `raw` or
 `audit` through the chart-data API, and the reader login cannot either.

@@ -1,4 +1,4 @@
-"""Column-wise normalisation agrees with parsing every cell on its own (issue 12).
+"""Column-wise normalisation agrees with parsing every cell on its own.
 
 parse_column parses each distinct cell of a column once and looks the rest up; a wrong cache
 key (True == 1 == 1.0, -0.0 == 0.0, Decimal('1.0') == Decimal('1.00')) would hand one cell

@@ -35,7 +35,7 @@ def test_ingest_then_build_through_airflow(warehouse, tmp_path):
     bad = written / "lieshan" / "org_coverage" / "烈山区两个覆盖台账2024年12月（补充）.csv"
     (landing / "lieshan" / "org_coverage").mkdir(parents=True)
     shutil.copy2(bad, landing / "lieshan" / "org_coverage" / bad.name)
-    # two everyday situations the marts must absorb (issue 10): a document in a folder named for a
+    # two everyday situations the marts must absorb: a document in a folder named for a
     # type that does not exist, and a resend of a status workbook whose rows did not change
     misfiled = landing / "xiangshan" / "meeting_minutes" / "会议纪要.csv"
     misfiled.parent.mkdir(parents=True)
@@ -92,7 +92,7 @@ def test_ingest_then_build_through_airflow(warehouse, tmp_path):
 
 
 def _assert_lineage_from_landing_files_to_marts(paths, landing_file: Path) -> None:
-    """The run's OpenLineage events (issue 15) are valid, and the build DAG's dbt tasks (Cosmos) continue
+    """The run's OpenLineage events are valid, and the build DAG's dbt tasks (Cosmos) continue
     the graph the file task starts: landing file -> raw.<type> -> ... -> marts.*."""
     events = read_events(paths)
     assert not {p.name: errors for p, e in events.items() if (errors := schema_errors(e))}

@@ -1,6 +1,6 @@
 """Whatever ingest accepts or registers, the models absorb: `swdw run` exits 0 and the marts are right.
 
-The two everyday sequences of issue 10, with fixture files built here: a document dropped
+The two everyday sequences the marts must absorb, with fixture files built here: a document dropped
 into a folder named for no submission type (and one from an unknown department), and a
 status-update workbook that resends some suggestions unchanged.
 """

@@ -1,4 +1,4 @@
-"""The landing zone is a trust boundary, and one file never stops the others (issue: poison files).
+"""The landing zone is a trust boundary, and one file never stops the others.
 
 Each case drops one hostile entry beside a valid file: the valid file loads in the same run, the
 hostile one ends in a final register state with its reason, and nothing outside the landing

@@ -1,4 +1,4 @@
-"""OpenLineage events (issue 15): a run writes them under $SWDW_HOME/artifacts/lineage, each one valid
+"""OpenLineage events: a run writes them under $SWDW_HOME/artifacts/lineage, each one valid
 against the OpenLineage JSON schema, naming the landing file, the raw table and the marts, and
 carrying no personal data.
 

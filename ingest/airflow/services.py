@@ -1,4 +1,4 @@
-"""The real Airflow services on this machine: `swdw airflow up|down|status` and `make airflow` (DESIGN §8).
+"""The real Airflow services on this machine: `swdw airflow up|down|status` and `make airflow` (docs/design.md §8).
 
 ``up`` starts the api-server (UI, default 127.0.0.1:8080), scheduler, dag-processor and
 triggerer in the background with LocalExecutor, and returns once every one of them answers

@@ -1,6 +1,6 @@
 """The warehouse login Superset uses: `swdw_bi_reader`, a member of swdw_bi (marts only).
 
-Never the superuser: swdw_bi has USAGE + SELECT on `marts` and nothing else (DESIGN §7), and
+Never the superuser: swdw_bi has USAGE + SELECT on `marts` and nothing else (docs/design.md §7), and
 the login is read-only by default, so whatever a chart sends, the database refuses `raw`,
 `audit` and every write.
 """

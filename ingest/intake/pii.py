@@ -1,4 +1,4 @@
-"""Personal data: keyed hashes and masked forms (DESIGN §6 suggestion).
+"""Personal data: keyed hashes and masked forms (docs/design.md §6 suggestion).
 
 A clear name, phone or ID number never leaves this module for the database.
 """

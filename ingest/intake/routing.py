@@ -1,7 +1,7 @@
 """Which folder a file landed in decides who sent it and what it is: refuse what the folders do not allow.
 
 Only known department folders, known submission types, and types the department may submit
-(DESIGN §4, §5). Jurisdiction over districts is a row-level rule of the GX suites (ingest.quality.validation, rule
+(docs/design.md §4, §5). Jurisdiction over districts is a row-level rule of the GX suites (ingest.quality.validation, rule
 `jurisdiction`: a record whose district lies outside the department's is an error).
 """
 

@@ -1,4 +1,4 @@
-"""Parsing single cell values the way departments write them (DESIGN §6).
+"""Parsing single cell values the way departments write them (docs/design.md §6).
 
 Each parser returns the parsed value or raises ValueError with a short English reason
 (OutOfRange when the value is well formed but its raw column cannot hold it); `None` means

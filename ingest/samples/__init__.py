@@ -1,6 +1,6 @@
 """Realistic, messy sample submissions for the demo and the benchmarks (`swdw sample`).
 
-`write_samples(out_dir)` writes the landing layout of DESIGN §4,
+`write_samples(out_dir)` writes the landing layout of docs/design.md §4,
 `<out_dir>/<department_code>/<submission_type>/<file>`, with the kind of files Huaibei's
 departments really send: Excel and CSV (UTF-8 with BOM, GBK/GB18030), title rows above
 the header, a 合计 row, varying Chinese header aliases, units in headers, full-width

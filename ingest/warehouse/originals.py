@@ -1,4 +1,4 @@
-"""The kept originals: accepted files under archive/, rejected ones under quarantine/<id>/ (DESIGN §4)."""
+"""The kept originals: accepted files under archive/, rejected ones under quarantine/<id>/ (docs/design.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The submission register, audit.submission: one row per distinct file (DESIGN §4).
+"""The submission register, audit.submission: one row per distinct file (docs/design.md §4).
 
 States: received → validating → loaded | quarantined; loaded → superseded.
 """

@@ -1,4 +1,4 @@
-"""Every DDL statement of the warehouse: schemas, roles and grants (DESIGN §7), every audit
+"""Every DDL statement of the warehouse: schemas, roles and grants (docs/design.md §7), every audit
 table with its tamper guard, and the raw tables (generated from the contracts).
 
 Idempotent; run before every ingest, reprocess and calendar check. No other module creates

@@ -1,4 +1,4 @@
-"""Submission contracts: one declarative YAML file per submission type (DESIGN §6).
+"""Submission contracts: one declarative YAML file per submission type (docs/design.md §6).
 
 Parsing, the raw tables, the GX suites, feedback reports and the enum seed all read
 these definitions; nothing else spells out a column list.
