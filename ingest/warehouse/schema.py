@@ -36,7 +36,7 @@ LIFECYCLE_COLUMNS = {
 # audit table carries a hash over its chained columns and the previous row's hash, one chain per
 # table (verified by ingest.warehouse.audit_chain). A table whose rows move later chains only what
 # is fixed at insert (a file's received facts, a run's start): its lifecycle columns are guarded by
-# the triggers above but not chained, so a status change never breaks a chain. The lists are frozen
+# the triggers of migration 0001 but not chained, so a status change never breaks a chain. The lists are frozen
 # once rows are chained: a column added later is not in the hash of earlier rows.
 CHAIN_COLUMNS = ("chain_seq", "prev_hash", "row_hash")
 SUBMISSION_RECEIVED_FACTS = (

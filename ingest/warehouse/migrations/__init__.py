@@ -54,16 +54,16 @@ class Migration:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
-def released_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def released_migrations() -> list[Migration]:
     found = []
-    for path in sorted(directory.glob("*.sql")):
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
         match = MIGRATION_FILE.match(path.name)
         if not match:
             raise MigrationRefused(f"{path}: a migration is named NNNN_name.sql")
         found.append(Migration(match[1], match[2], path))
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
-        raise MigrationRefused(f"{directory}: two migrations share a version: {versions}")
+        raise MigrationRefused(f"{MIGRATIONS_DIR}: two migrations share a version: {versions}")
     return found
 
 
