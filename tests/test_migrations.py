@@ -141,6 +141,11 @@ def test_a_warehouse_of_the_release_before_migrations_is_adopted_with_its_rows(c
     )
     [outcome] = ingest_landing()
     assert outcome.status == "loaded"
+    # each submission records the contract version that judged it, and `swdw status` shows it
+    judged_by = hashlib.sha256((contracts.CONTRACTS_DIR / "org_coverage.yml").read_bytes()).hexdigest()[:12]
+    assert query(clean_warehouse, "select contract_version from audit.submission") == [(judged_by,)]
+    status = run_cli("status")
+    assert status.returncode == 0 and f"version {judged_by}" in status.stdout, status.stdout + status.stderr
     # what the previous release left: the same tables, no migration record (nor its chain head
     # outside the database), no contract_version
     with psycopg.connect(clean_warehouse, autocommit=True) as conn:

@@ -12,8 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from ingest.intake import contracts
-from ingest.intake.contracts import Contract, all_contracts
+from ingest.intake.contracts import Contract, all_contracts, contract_version
 
 # columns every raw table has beside the contract's
 LOAD_COLUMNS = ("loaded_at",)
@@ -39,11 +38,6 @@ class RawStep:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
-
-
-def contract_version(submission_type: str) -> str:
-    """The version of a contract as it judges files: the start of its file's sha256."""
-    return hashlib.sha256((contracts.CONTRACTS_DIR / f"{submission_type}.yml").read_bytes()).hexdigest()[:12]
 
 
 def _base_type(sql: str) -> str:
