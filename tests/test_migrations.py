@@ -16,9 +16,10 @@ import pytest
 
 from ingest import cli
 from ingest.intake import contracts
+from ingest.jobs.pipeline import ingest_landing
 from ingest.warehouse import migrations
 from ingest.warehouse.audit_chain import heads_path
-from ingest.warehouse.connection import bootstrap
+from ingest.warehouse.connection import bootstrap, warehouse_dsn
 from ingest.warehouse.migrations import MigrationRefused, released_migrations
 from ingest.warehouse.schema import CHAINED_COLUMNS, LIFECYCLE_COLUMNS
 
@@ -126,14 +127,10 @@ def test_an_edited_released_migration_is_refused_naming_it(migration_copy, capsy
 
 
 def _dsn() -> str:
-    from ingest.warehouse.connection import warehouse_dsn
-
     return warehouse_dsn()
 
 
 def test_a_warehouse_of_the_release_before_migrations_is_adopted_with_its_rows(clean_warehouse):
-    from ingest.jobs.pipeline import ingest_landing
-
     landing = Path(os.environ["SWDW_LANDING_DIR"])
     write_csv(
         landing_path(landing, "xiangshan", "org_coverage", "2024年12月.csv"),

@@ -19,6 +19,9 @@ written here anyway; the raw step derived from the contracts, the advisory lock 
 a hash-chained audit table are ours too. What is left (list files, compare checksums, run each
 file in a transaction) is a few dozen lines over psycopg, which swdw already uses, with no new
 dependency, no second migration table and no SQLAlchemy.
+
+Releasing: set the version in pyproject.toml; every migration file present at a release is frozen
+from then on (the next change is the next NNNN file), and the release notes name the newest one.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 
@@ -93,7 +97,10 @@ def _check_released(migrations: list[Migration], recorded: dict[str, str]) -> No
 
 
 def swdw_version() -> str:
-    return package_version("swdw")
+    try:
+        return package_version("swdw")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _apply(conn, version: str, name: str, checksum: str, sql: str) -> None:

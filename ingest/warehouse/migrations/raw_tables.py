@@ -70,8 +70,11 @@ def _existing_columns(conn, table: str) -> dict[str, str] | None:
     return dict(rows)
 
 
-def _type_name(conn, sql_type: str) -> str:
-    return conn.execute("select format_type(%s::regtype, null)", (sql_type,)).fetchone()[0]
+def _type_name(conn, sql_type: str, known: dict[str, str]) -> str:
+    """PostgreSQL's name of a contract's type ('timestamptz' -> 'timestamp with time zone')."""
+    if sql_type not in known:
+        known[sql_type] = conn.execute("select format_type(%s::regtype, null)", (sql_type,)).fetchone()[0]
+    return known[sql_type]
 
 
 def _refusal(contract: Contract, problems: list[str], next_version: int) -> ContractMismatch:
@@ -88,6 +91,7 @@ def _refusal(contract: Contract, problems: list[str], next_version: int) -> Cont
 def pending_raw_steps(conn, next_version: int) -> list[RawStep]:
     """What raw lacks against the contracts; raises ContractMismatch before anything is changed."""
     steps = []
+    type_names: dict[str, str] = {}
     for contract in all_contracts().values():
         version = contract_version(contract.submission_type)
         existing = _existing_columns(conn, contract.raw_table)
@@ -103,9 +107,9 @@ def pending_raw_steps(conn, next_version: int) -> list[RawStep]:
             if name not in wanted and name not in LOAD_COLUMNS
         ]
         problems += [
-            f"column {name} is {existing[name]} in raw but {_type_name(conn, sql)} in the contract"
+            f"column {name} is {existing[name]} in raw but {_type_name(conn, sql, type_names)} in the contract"
             for name, sql in wanted.items()
-            if name in existing and existing[name] != _type_name(conn, sql)
+            if name in existing and existing[name] != _type_name(conn, sql, type_names)
         ]
         if problems:
             raise _refusal(contract, problems, next_version)
