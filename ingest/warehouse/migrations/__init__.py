@@ -55,7 +55,8 @@ class Migration:
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        # line endings normalised: a checkout with CRLF is the same released migration
+        return hashlib.sha256(self.path.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
 
 
 def released_migrations() -> list[Migration]:
