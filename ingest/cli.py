@@ -16,12 +16,21 @@ from ingest.jobs.summary import print_summary
 from ingest.jobs.transform import dbt_build, generate_docs, stale_marts
 from ingest.samples import write_samples
 from ingest.warehouse.audit_chain import print_verification, verify_chains
-from ingest.warehouse.connection import stop_embedded, warehouse_dsn
+from ingest.warehouse.connection import bootstrap, stop_embedded, warehouse_dsn
 from ingest.warehouse.register import SubmissionStatus, print_register
 
 
 def _cmd_dsn(args) -> int:
     print(warehouse_dsn())
+    return 0
+
+
+def _cmd_upgrade(args) -> int:
+    # every command migrates when it starts; this one does only that, and says what it applied
+    applied = bootstrap()
+    for step in applied:
+        print(f"applied {step}")
+    print(f"warehouse up to date ({len(applied)} applied)")
     return 0
 
 
@@ -221,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     airflow.add_argument("--port", type=int, default=8080, help="api-server port (up)")
     airflow.set_defaults(func=_cmd_airflow)
     sub.add_parser("dsn", help="print the warehouse URI").set_defaults(func=_cmd_dsn)
+    sub.add_parser("upgrade", help="apply pending warehouse migrations and print them").set_defaults(func=_cmd_upgrade)
     sub.add_parser("stop", help="stop the embedded PostgreSQL server").set_defaults(func=_cmd_stop)
     return parser
 

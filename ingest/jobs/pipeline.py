@@ -26,6 +26,7 @@ from pathlib import Path
 from ingest.config import settings
 from ingest.faults import crash_point
 from ingest.findings import Finding, Severity, internal_error
+from ingest.intake.contracts import contract_version
 from ingest.intake.landing import (
     REFUSALS,
     FileTooLarge,
@@ -155,7 +156,7 @@ def _guarded(landing_file: LandingFile, sha: str, size: int, work) -> FileOutcom
 
 
 def _process(conn, landing_file: LandingFile, data: bytes, submission_id: int, outcome: FileOutcome) -> None:
-    attempts = register.start_attempt(conn, submission_id)
+    attempts = register.start_attempt(conn, submission_id, contract_version(landing_file.submission_type))
     if attempts > MAX_ATTEMPTS:
         interrupted = Finding(
             "internal_error",

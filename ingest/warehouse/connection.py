@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from ingest.config import settings
 from ingest.warehouse.embedded_pg import EmbeddedPostgres
 from ingest.warehouse.locks import SubmissionBusy, bootstrap_lock
-from ingest.warehouse.schema import bootstrap_sql
+from ingest.warehouse.migrations import apply_pending
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -49,10 +49,10 @@ def set_time_zone(conn, zone: str) -> None:
     conn.execute("select set_config('TimeZone', %s, false)", (zone,))
 
 
-def bootstrap() -> None:
-    """Create schemas, roles, audit and raw tables (idempotent)."""
+def bootstrap() -> list[str]:
+    """Apply pending migrations (ingest.warehouse.migrations); returns the steps applied, usually none."""
     with connect(autocommit=True) as conn, bootstrap_lock(conn):
-        conn.execute(bootstrap_sql())
+        return apply_pending(conn)
 
 
 def dbt_env() -> dict[str, str]:

@@ -72,12 +72,13 @@ def register(
     return find(conn, department, submission_type, sha256)[0], False
 
 
-def start_attempt(conn, submission_id: int) -> int:
-    """Mark the submission validating and count the attempt; returns the attempts so far, this one included."""
+def start_attempt(conn, submission_id: int, contract_version: str | None = None) -> int:
+    """Mark the submission validating under ``contract_version`` (the contract judging it) and count
+    the attempt; returns the attempts so far, this one included."""
     return conn.execute(
-        "update audit.submission set status = %s, attempts = attempts + 1, updated_at = now() "
+        "update audit.submission set status = %s, attempts = attempts + 1, contract_version = %s, updated_at = now() "
         "where submission_id = %s returning attempts",
-        (SubmissionStatus.VALIDATING, submission_id),
+        (SubmissionStatus.VALIDATING, contract_version, submission_id),
     ).fetchone()[0]
 
 
@@ -201,7 +202,7 @@ def print_register(limit: int = 50, status: str | None = None) -> None:
             """select submission_id, received_at, department_code, submission_type,
                       coalesce(to_char(report_period, 'YYYY-MM'), '-'), file_name, status,
                       coalesce(row_count, 0), error_count, warning_count, superseded_by,
-                      coalesce(status_reason, ''), coalesce(data_docs_url, '')
+                      coalesce(status_reason, ''), coalesce(data_docs_url, ''), contract_version
                  from audit.submission where %(status)s::text is null or status = %(status)s
                 order by received_at desc, submission_id desc limit %(limit)s""",
             {"status": status, "limit": limit},
@@ -210,7 +211,10 @@ def print_register(limit: int = 50, status: str | None = None) -> None:
         f"{'id':>4}  {'received':16}  {'department':10} {'type':16} {'period':7}  {'status':11} "
         f"{'rows':>6} {'err':>4} {'warn':>4}  file"
     )
-    for sid, received, dept, kind, period, name, status, rows_, errors, warnings, superseded_by, reason, docs in rows:
+    for row in rows:
+        sid, received, dept, kind, period, name, status, rows_, errors, warnings, superseded_by, reason, docs, judge = (
+            row
+        )
         status_text = f"{status}→{superseded_by}" if superseded_by else status
         print(
             f"{sid:>4}  {received:%Y-%m-%d %H:%M}  {dept:10} {kind:16} {period:7}  {status_text:11} "
@@ -220,3 +224,5 @@ def print_register(limit: int = 50, status: str | None = None) -> None:
             print(f"{'':6}reason: {reason}")
         if docs:
             print(f"{'':6}data docs: {docs}")
+        if judge:
+            print(f"{'':6}judged by contract {kind} version {judge}")

@@ -7,6 +7,7 @@ these definitions; nothing else spells out a column list.
 from __future__ import annotations
 
 import functools
+import hashlib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,6 +161,12 @@ def _load(path: Path) -> Contract:
 @functools.cache
 def all_contracts() -> dict[str, Contract]:
     return {c.submission_type: c for c in map(_load, sorted(CONTRACTS_DIR.glob("*.yml")))}
+
+
+def contract_version(submission_type: str) -> str | None:
+    """The version of a contract as it judges files: the start of its file's sha256; None for no contract."""
+    path = CONTRACTS_DIR / f"{submission_type}.yml"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else None
 
 
 def get_contract(submission_type: str) -> Contract:
