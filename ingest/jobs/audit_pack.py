@@ -26,6 +26,7 @@ from ingest.config import calendar_settings, settings
 from ingest.intake.reference import departments, register_labels
 from ingest.jobs.validation_pages import page_facts, publish_pages, register_rows
 from ingest.quality.docs_index import entry_of, page_path, write_listing
+from ingest.warehouse import provenance
 from ingest.warehouse.audit_chain import current_heads, heads_path
 from ingest.warehouse.connection import connect, set_time_zone
 from ingest.warehouse.provenance import month_provenance
@@ -55,26 +56,13 @@ REGISTER_COLUMNS = (
     "feedback_path",
     "data_docs_url",
 )
+# provenance.csv: a mart row's key, its figure and fraction, one file behind it
 PROVENANCE_COLUMNS = (
     "mart_name",
     "grain_key",
     "grain_columns",
-    "figure_name",
-    "figure",
-    "numerator_name",
-    "numerator",
-    "denominator_name",
-    "denominator",
-    "submission_id",
-    "department_code",
-    "department_name",
-    "file_name",
-    "received_at",
-    "sha256",
-    "status",
-    "status_label",
-    "rows_used",
-    "rows_in_numerator",
+    *(c for c in provenance.ROW_COLUMNS if c != "rows_counted_as"),
+    *provenance.FILE_COLUMNS,
 )
 FINDING_COLUMNS = (
     "submission_id",

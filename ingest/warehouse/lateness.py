@@ -5,21 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from ingest.warehouse.register import period_month_sql
+from ingest.warehouse.schema import CHAINED_COLUMNS
 
-LATENESS_COLUMNS = (
-    "check_date",
-    "period_month",
-    "department_code",
-    "submission_type",
-    "due_date",
-    "status",
-    "days_late",
-    "submissions_received",
-    "submissions_quarantined",
-    "first_accepted_at",
-    "accepted_submission_id",
-    "airflow_run_id",
-)
+# the columns a check writes: the chained columns but the ones the table fills itself
+LATENESS_COLUMNS = tuple(c for c in CHAINED_COLUMNS["audit.lateness_check"] if c not in ("check_id", "checked_at"))
 
 
 def arrivals(conn, period_month: dt.date, as_of: dt.date, timezone: str) -> dict[tuple[str, str], tuple]:
