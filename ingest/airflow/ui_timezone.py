@@ -23,7 +23,7 @@ from airflow.plugins_manager import AirflowPlugin
 from ingest.config import city_timezone
 
 STORAGE_KEY = "timezone"  # the UI's localStorage key (airflow/ui: useLocalStorage("timezone", browser zone))
-_HEAD = re.compile(rb"<head[^>]*>", re.IGNORECASE)
+_HEAD = re.compile(rb"<head(?:\s[^>]*)?>", re.IGNORECASE)  # not <header>
 
 
 def ui_timezone() -> str:
