@@ -83,8 +83,8 @@ def airflow_env(base_env: dict[str, str] | None = None, *, warehouse: bool = Fal
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "60",
             # start dates and naive datetimes on the city's clock; the crons read it through
-            # dag_defaults.city_cron. The UI shows the browser's zone (Airflow 3 has no server
-            # default for it; its zone picker keeps the viewer's choice).
+            # dag_defaults.city_cron. Airflow 3's UI has no server default zone: the plugin
+            # ingest/airflow/ui_timezone.py presets its zone picker to this one.
             "AIRFLOW__CORE__DEFAULT_TIMEZONE": city_timezone(),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
             "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
