@@ -18,6 +18,7 @@ import pytest
 
 from ingest.jobs.backup import backup
 from ingest.jobs.pipeline import ingest_pass
+from ingest.warehouse.audit_chain import heads_path
 
 from .builders import ORG_HEADER, landing_path, org_row, write_csv, write_xlsx
 from .helpers import query, run_cli
@@ -26,6 +27,9 @@ REGISTER = (
     "select submission_id, department_code, submission_type, file_name, sha256, bytes, received_at, status, "
     "row_count, superseded_by, updated_at, chain_seq, row_hash from audit.submission order by submission_id"
 )
+
+
+FIRST_FILE = [ORG_HEADER, org_row(1), org_row(2), org_row(3, form="未组建")]
 
 
 def _sha256(path: Path) -> str:
@@ -41,11 +45,7 @@ def _raw_counts(dsn: str) -> dict[str, int]:
 def loaded(clean_warehouse):
     """Three files through an ingest pass: one loaded, one superseding it, one quarantined."""
     landing = Path(os.environ["SWDW_LANDING_DIR"])
-    write_csv(
-        landing_path(landing, "xiangshan", "org_coverage", "2024年12月台账.csv"),
-        [ORG_HEADER, org_row(1), org_row(2), org_row(3, form="未组建")],
-        mtime=1_700_000_000,
-    )
+    write_csv(landing_path(landing, "xiangshan", "org_coverage", "2024年12月台账.csv"), FIRST_FILE, mtime=1_700_000_000)
     assert ingest_pass(trigger="test")[1].counts  # heads recorded after the pass
     write_csv(
         landing_path(landing, "xiangshan", "org_coverage", "2024年12月台账_更正.csv"),
@@ -110,10 +110,18 @@ def test_restore_into_a_new_home_gives_back_the_record(loaded, swdw_home, tmp_pa
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert f"{seq} rows  intact" in verified.stdout
 
+        # the restored register knows the files it holds: the same bytes landed again load nothing
+        landing = tmp_path / "landing_again"
+        write_csv(landing_path(landing, "xiangshan", "org_coverage", "resent.csv"), FIRST_FILE)
+        resent = run_cli("ingest", env={**env, "SWDW_LANDING_DIR": str(landing)})
+        assert resent.returncode == 0, resent.stdout + resent.stderr
+        assert query(dsn, "select count(*) from audit.submission")[0][0] == len(register)
+        assert _raw_counts(dsn) == raw_counts
+
         again = run_cli("restore", str(out), env=env)
         assert again.returncode == 2 and "not empty" in again.stderr, again.stderr
         assert "Traceback" not in again.stderr
-        assert query(dsn, REGISTER) == register
+        assert query(dsn, REGISTER)[: len(register)] == register
 
 
 def test_restore_refuses_a_nonempty_database(loaded, tmp_path):
@@ -176,3 +184,24 @@ def test_secrets_only_when_asked(loaded, swdw_home, tmp_path):
     finally:
         for relative in secrets:
             (swdw_home / relative).unlink()
+
+
+def test_chain_heads_recorded_after_the_snapshot_stay_out(loaded, swdw_home, tmp_path):
+    """A head recorded after the dump's snapshot names rows the dump lacks: the backup leaves it out,
+    else `audit verify` on the restored warehouse would report those rows deleted."""
+    heads_file = heads_path()
+    [(seq,)] = query(loaded, "select max(chain_seq) from audit.submission")
+    later = json.loads(heads_file.read_text().splitlines()[-1])
+    later["heads"]["audit.submission"] = {"chain_seq": seq + 1, "row_hash": "0" * 64}
+    later["source"] = "recorded after the snapshot"
+    with open(heads_file, "a") as handle:
+        handle.write(json.dumps(later) + "\n")
+    try:
+        result = backup(str(tmp_path / "backup"))
+        copy = tmp_path / "backup" / "files" / "artifacts" / heads_file.relative_to(swdw_home / "artifacts")
+        lines = [json.loads(line) for line in copy.read_text().splitlines()]
+        assert max(line["heads"]["audit.submission"]["chain_seq"] for line in lines) == seq
+        assert len(lines) == len(heads_file.read_text().splitlines())  # the others kept, the snapshot's added
+        assert lines[-1]["heads"] == result.manifest["chain_heads"]
+    finally:
+        heads_file.write_text("".join(heads_file.read_text().splitlines(keepends=True)[:-1]))

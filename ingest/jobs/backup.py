@@ -39,6 +39,7 @@ from pathlib import Path
 
 from ingest.config import settings
 from ingest.warehouse.audit_chain import heads_path, print_verification, verify_chains
+from ingest.warehouse.connection import bootstrap
 from ingest.warehouse.dump import (
     DumpError,
     dump_warehouse,
@@ -181,9 +182,29 @@ def backup(out: str | None = None, include_secrets: bool = False) -> BackupResul
     folder = Path(out).resolve() if out else _default_out()
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: give --out a new or empty folder")
+    if inside := [root for root in _kept_folders().values() if folder.is_relative_to(root)]:
+        raise BackupError(f"{folder} is inside {inside[0]}, which the backup copies: choose a folder outside it")
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)  # the originals hold personal data
+    try:
+        return _write_backup(folder, include_secrets)
+    except BaseException:
+        # a partial backup must not pass for one: remove what this run wrote
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            for child in folder.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        raise
+
+
+def _write_backup(folder: Path, include_secrets: bool) -> BackupResult:
     config = settings()
+    bootstrap()  # as every command: a warehouse never used yet gets its schemas, so the dump has them
     created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
     _progress("backup: dumping the warehouse database (one snapshot)")
