@@ -73,7 +73,8 @@ def _schema_version(conn) -> str | None:
     ).fetchone()
     if not has_version:
         return None
-    value = conn.execute(f"select max(version) from {SCHEMA_VERSION_TABLE}").fetchone()[0]
+    # released migrations are numbered NNNN; the table also records steps derived from the contracts
+    value = conn.execute(f"select max(version) from {SCHEMA_VERSION_TABLE} where version ~ '^[0-9]+$'").fetchone()[0]
     return None if value is None else str(value)
 
 
@@ -147,13 +148,20 @@ def dump_warehouse(target: Path) -> SnapshotFacts:
 
 
 def nonempty_record_tables() -> list[str]:
-    """The raw and audit tables of the target that hold a row: a restore refuses to write over them."""
+    """The raw and audit tables of the target that hold a row: a restore refuses to write over them.
+
+    The migrations' own record is not one: any command started over an empty warehouse writes it.
+    """
     with connect() as conn:
         tables = conn.execute(
             "select format('%%I.%%I', schemaname, tablename) from pg_tables where schemaname = any(%s) order by 1",
             (list(RECORD_SCHEMAS),),
         ).fetchall()
-        return [name for (name,) in tables if conn.execute(f"select exists (select 1 from {name})").fetchone()[0]]
+        return [
+            name
+            for (name,) in tables
+            if name != SCHEMA_VERSION_TABLE and conn.execute(f"select exists (select 1 from {name})").fetchone()[0]
+        ]
 
 
 def restore_warehouse(dump: Path, roles: list[str]) -> None:
