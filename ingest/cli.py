@@ -8,6 +8,7 @@ import sys
 from ingest.airflow import services
 from ingest.bi import server
 from ingest.jobs.audit_pack import AuditPackError, print_pack
+from ingest.jobs.backup import BackupError, print_backup, print_restore
 from ingest.jobs.explain import ExplainError, print_explanation
 from ingest.jobs.outcomes import FileStatus, count_outcomes, print_outcomes
 from ingest.jobs.pipeline import ingest_pass
@@ -125,6 +126,24 @@ def _cmd_audit_pack(args) -> int:
     return EXIT_OK
 
 
+def _cmd_backup(args) -> int:
+    try:
+        print_backup(args.out, args.include_secrets)
+    except BackupError as exc:
+        print(f"swdw backup: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    return EXIT_OK
+
+
+def _cmd_restore(args) -> int:
+    try:
+        intact = print_restore(args.folder)
+    except BackupError as exc:
+        print(f"swdw restore: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    return EXIT_OK if intact else EXIT_BUILD_FAILED
+
+
 def _cmd_explain(args) -> int:
     try:
         print_explanation(args.mart, args.key)
@@ -212,6 +231,19 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--out", help="the folder to write (default $SWDW_HOME/artifacts/audit_packs/audit-pack-MONTH)")
     pack.add_argument("--zip", action="store_true", help="also write the folder as a .zip beside it")
     pack.set_defaults(func=_cmd_audit_pack)
+    backup = sub.add_parser(
+        "backup", help="the warehouse database, kept originals and artifacts as one folder with a sha256 manifest"
+    )
+    backup.add_argument("--out", help="a new or empty folder (default ./swdw-backup-<UTC time>)")
+    backup.add_argument(
+        "--include-secrets", action="store_true", help="also copy the PII key and generated passwords (0600)"
+    )
+    backup.set_defaults(func=_cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="a backup into an empty SWDW_HOME or database, then verify the audit chains (exit 1 if broken)"
+    )
+    restore.add_argument("folder", help="the folder `swdw backup` wrote")
+    restore.set_defaults(func=_cmd_restore)
     explain = sub.add_parser(
         "explain",
         help="a mart figure with its numerator, denominator and the files behind it",
