@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 
 from ingest.config import calendar_settings, settings
 from ingest.intake.reference import departments, register_labels
-from ingest.jobs.validation_pages import page_facts, publish_pages, register_rows
+from ingest.jobs.validation_pages import page_facts, publish_pages
 from ingest.quality.docs_index import entry_of, page_path, write_listing
 from ingest.warehouse import provenance
 from ingest.warehouse.audit_chain import current_heads, heads_path
 from ingest.warehouse.connection import connect, set_time_zone
 from ingest.warehouse.provenance import month_provenance
-from ingest.warehouse.register import findings_of, row_counts
+from ingest.warehouse.register import findings_of, register_rows, row_counts
 
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 

@@ -18,24 +18,9 @@ from zoneinfo import ZoneInfo
 
 from ingest.config import calendar_settings, settings
 from ingest.quality.validation_page import PageFacts, publish_facts
-from ingest.warehouse.register import period_month_sql
+from ingest.warehouse import register
 
 log = logging.getLogger(__name__)
-
-_COLUMNS = (
-    "submission_id, department_code, submission_type, file_name, report_period, period_start, period_end, "
-    "period_month, received_at, sha256, status, status_reason, superseded_by, feedback_path, archive_path, "
-    "data_docs_url"
-)
-
-
-def register_sql(where: str) -> str:
-    """Register rows with their reporting month (YYYY-MM), the facts a page and the audit pack show."""
-    month = period_month_sql(calendar_settings()[1])
-    return f"""select {_COLUMNS} from (
-                   select s.*, to_char({month}, 'YYYY-MM') as period_month from audit.submission as s
-               ) as register
-               where {where} order by received_at, submission_id"""
 
 
 def _url(path: str | None) -> str | None:
@@ -69,17 +54,11 @@ def page_facts(row: dict) -> PageFacts:
     )
 
 
-def register_rows(conn, where: str, params=()) -> list[dict]:
-    cursor = conn.execute(register_sql(where), params)
-    names = [d.name for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def publish_pages(conn, submission_ids, extra_urls: dict[int, list[str]] | None = None) -> int:
     """Publish the register's facts on the pages of these submissions; returns the pages rewritten."""
     site = settings().data_docs_dir
     published = 0
-    for row in register_rows(conn, "submission_id = any(%s)", (list(submission_ids),)):
+    for row in register.register_rows(conn, "submission_id = any(%s)", (list(submission_ids),)):
         urls = [row["data_docs_url"], *(extra_urls or {}).get(row["submission_id"], [])]
         facts = page_facts(row)
         for url in dict.fromkeys(u for u in urls if u):
@@ -90,12 +69,7 @@ def publish_pages(conn, submission_ids, extra_urls: dict[int, list[str]] | None 
 def publish_after_status(conn, submission_id: int, extra_urls: list[str] | None = None) -> None:
     """After a file's final status: its page(s) and the pages of the snapshots it superseded. Never raises."""
     try:
-        superseded = [
-            sid
-            for (sid,) in conn.execute(
-                "select submission_id from audit.submission where superseded_by = %s", (submission_id,)
-            ).fetchall()
-        ]
+        superseded = register.superseded_by(conn, submission_id)
         publish_pages(conn, [submission_id, *superseded], {submission_id: extra_urls or []})
     except Exception as exc:  # the pages are derived: the register holds the truth, the audit pack republishes
         print(

@@ -226,3 +226,30 @@ def print_register(limit: int = 50, status: str | None = None) -> None:
             print(f"{'':6}data docs: {docs}")
         if judge:
             print(f"{'':6}judged by contract {kind} version {judge}")
+
+
+_PAGE_COLUMNS = (
+    "submission_id, department_code, submission_type, file_name, report_period, period_start, period_end, "
+    "period_month, received_at, sha256, status, status_reason, superseded_by, feedback_path, archive_path, "
+    "data_docs_url"
+)
+
+
+def register_rows(conn, where: str, params=()) -> list[dict]:
+    """Register rows with their reporting month (YYYY-MM): the facts a validation page and the audit pack show."""
+    month = period_month_sql(calendar_settings()[1])
+    cursor = conn.execute(
+        f"""select {_PAGE_COLUMNS} from (
+                select s.*, to_char({month}, 'YYYY-MM') as period_month from audit.submission as s
+            ) as register
+            where {where} order by received_at, submission_id""",
+        params,
+    )
+    names = [d.name for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def superseded_by(conn, submission_id: int) -> list[int]:
+    """The snapshots this submission superseded."""
+    rows = conn.execute("select submission_id from audit.submission where superseded_by = %s", (submission_id,))
+    return [sid for (sid,) in rows.fetchall()]
