@@ -322,6 +322,8 @@ def test_a_failed_build_alerts_naming_the_failing_node_and_the_stale_marts(clean
             "values ('duji', 'org_coverage', 'b.csv', '/x', 'feed', 1)"
         )
         conn.execute("alter table raw.org_coverage rename column org_name to org_name_broken")
+    # the migration check would refuse the broken table before dbt starts: this test wants dbt to fail
+    monkeypatch.setattr("ingest.jobs.transform.bootstrap", lambda: [])
     try:
         with webhook_server() as (url, received):
             monkeypatch.setenv("AIRFLOW_CONN_SWDW_WEBHOOK", url)

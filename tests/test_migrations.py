@@ -48,24 +48,30 @@ def rebuilt_afterwards(clean_warehouse):
     bootstrap()
 
 
+# Both copies patch with a monkeypatch of their own: undone as the copy's teardown, before
+# rebuilt_afterwards rebuilds (the test's shared monkeypatch would be undone only after it, so
+# the warehouse and the contracts cache would be rebuilt from the bent copy).
 @pytest.fixture()
-def contract_copy(rebuilt_afterwards, tmp_path, monkeypatch) -> Path:
+def contract_copy(rebuilt_afterwards, tmp_path) -> Path:
     """A copy of the contracts folder that the warehouse now follows; the test edits it."""
     copy = tmp_path / "contracts"
     shutil.copytree(contracts.CONTRACTS_DIR, copy)
-    monkeypatch.setattr(contracts, "CONTRACTS_DIR", copy)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(contracts, "CONTRACTS_DIR", copy)
+        contracts.all_contracts.cache_clear()
+        yield copy
     contracts.all_contracts.cache_clear()
-    return copy
 
 
 @pytest.fixture()
-def migration_copy(rebuilt_afterwards, tmp_path, monkeypatch) -> Path:
+def migration_copy(rebuilt_afterwards, tmp_path) -> Path:
     copy = tmp_path / "migrations"
     copy.mkdir()
     for migration in released_migrations():
         shutil.copy(migration.path, copy)
-    monkeypatch.setattr(migrations, "MIGRATIONS_DIR", copy)
-    return copy
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(migrations, "MIGRATIONS_DIR", copy)
+        yield copy
 
 
 def test_an_empty_database_gets_every_migration_recorded_and_a_rerun_applies_nothing(clean_warehouse):

@@ -48,6 +48,8 @@ def pages(warehouse, tmp_path_factory) -> dict:
         conn.execute("drop schema if exists raw, audit, staging, intermediate, marts cascade")
     bootstrap()
     shutil.rmtree(Path(os.environ["SWDW_HOME"]) / "artifacts" / "audit_chain", ignore_errors=True)
+    # submission ids restart with the emptied register: pages of earlier tests would carry the same ones
+    shutil.rmtree(settings().data_docs_dir, ignore_errors=True)
     landing = tmp_path_factory.mktemp("landing")
     bad = org_row(2, district="杜集")
     bad[1] = _wrong_check(bad[1])
