@@ -7,6 +7,7 @@ import sys
 
 from ingest.airflow import services
 from ingest.bi import server
+from ingest.intake.pii import key_fingerprint
 from ingest.jobs.audit_pack import AuditPackError, print_pack
 from ingest.jobs.backup import BackupError, print_backup, print_restore
 from ingest.jobs.explain import ExplainError, print_explanation
@@ -23,6 +24,11 @@ from ingest.warehouse.register import SubmissionStatus, print_register
 
 def _cmd_dsn(args) -> int:
     print(warehouse_dsn())
+    return 0
+
+
+def _cmd_pii_fingerprint(args) -> int:
+    print(key_fingerprint())
     return 0
 
 
@@ -262,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     airflow.add_argument("--port", type=int, default=8080, help="api-server port (up)")
     airflow.set_defaults(func=_cmd_airflow)
     sub.add_parser("dsn", help="print the warehouse URI").set_defaults(func=_cmd_dsn)
+    sub.add_parser("pii-fingerprint", help="print the fingerprint of the PII key in use").set_defaults(
+        func=_cmd_pii_fingerprint
+    )
     sub.add_parser("upgrade", help="apply pending warehouse migrations and print them").set_defaults(func=_cmd_upgrade)
     sub.add_parser("stop", help="stop the embedded PostgreSQL server").set_defaults(func=_cmd_stop)
     return parser

@@ -25,6 +25,11 @@ def keyed_hash(value: str | None, key: bytes | None = None) -> str | None:
     return hmac.new(key or pii_key(), normalised.encode(), hashlib.sha256).hexdigest()
 
 
+def key_fingerprint(key: bytes | None = None) -> str:
+    """A short public name for the key: tells two keys apart without revealing either."""
+    return hmac.new(key or pii_key(), b"swdw pii key fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
 def mask_phone(phone: str | None) -> str | None:
     """138****5678: keeps the first three and last four digits."""
     if not phone:

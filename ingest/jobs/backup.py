@@ -38,6 +38,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ingest.config import settings
+from ingest.intake.pii import key_fingerprint
 from ingest.warehouse.audit_chain import heads_path, print_verification, verify_chains
 from ingest.warehouse.connection import bootstrap
 from ingest.warehouse.dump import (
@@ -279,10 +280,17 @@ def print_backup(out: str | None, include_secrets: bool) -> None:
     else:
         left_out = ", ".join(result.secrets_left_out) or "none found under $SWDW_HOME"
         print(f"secrets not included (--include-secrets to add them): {left_out}")
+    # the fingerprint names the key this backup needs (the warehouse refuses a pass under any other)
     if os.environ.get("SWDW_PII_KEY"):
-        print("the PII key comes from SWDW_PII_KEY: keep it apart; without it restored hashes no longer join")
+        print(
+            f"the PII key (fingerprint {key_fingerprint()}) comes from SWDW_PII_KEY: keep it apart; "
+            "without it restored hashes no longer join"
+        )
     elif not result.secrets:
-        print("keep the PII key ($SWDW_HOME/pii.key) apart from this backup: without it new hashes no longer join")
+        known = f" (fingerprint {key_fingerprint()})" if (settings().home / "pii.key").exists() else ""
+        print(
+            f"keep the PII key ($SWDW_HOME/pii.key){known} apart from this backup: without it new hashes no longer join"
+        )
 
 
 def _load_manifest(folder: Path) -> dict:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from ingest.intake.pii import key_fingerprint
 from ingest.jobs.outcomes import ALERTED, FileOutcome, FileStatus, alert_lines, count_outcomes
 from ingest.notify import notify
 from ingest.warehouse.audit_chain import record_chain_heads
 from ingest.warehouse.connection import connect
+from ingest.warehouse.pii_keys import check_pii_key
 from ingest.warehouse.pipeline_runs import close_run, open_run
 
 ALERT_SUBJECTS = {
@@ -43,8 +45,11 @@ class PassSummary:
 
 
 def begin_pass(trigger: str, files_seen: int) -> int:
-    """Open the pass's row in audit.pipeline_run; returns its run_id."""
+    """Open the pass's row in audit.pipeline_run; returns its run_id.
+
+    Refused (PiiKeyMismatch) before anything loads when the PII key is not the warehouse's."""
     with connect(autocommit=True) as conn:
+        check_pii_key(conn, key_fingerprint())
         return open_run(conn, trigger, files_seen)
 
 
