@@ -20,7 +20,7 @@ import pytest
 
 from ingest.bi.browser import CHROMIUM, CHROMIUM_ARGS
 from ingest.config import settings
-from ingest.intake.contracts import all_contracts
+from ingest.intake.contracts import all_contracts, contract_version
 from ingest.jobs.pipeline import ingest_landing
 from ingest.quality import docs_index, validation_page
 from ingest.quality.rule_titles import rule_title_zh
@@ -99,6 +99,8 @@ def test_a_quarantined_files_page_names_department_file_period_and_failing_rule(
     assert "杜集区委社会工作部" in html and "非公企业和社会组织“两个覆盖”台账" in html
     assert "报送期 report period</th><td>2024-12" in html
     assert "已隔离（退回） quarantined" in html
+    # the contract that judged it, as the migrations record it (contract:<type>@<hash of the file>)
+    assert f"<code>org_coverage@{contract_version('org_coverage')}</code>" in html
     assert outcome.feedback_path and Path(outcome.feedback_path).as_uri() in html
     assert "Data asset: None" not in html
     # the failing rule in Chinese, with the column's Chinese label (from the contract) and its severity

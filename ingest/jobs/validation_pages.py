@@ -51,6 +51,7 @@ def page_facts(row: dict) -> PageFacts:
         superseded_by=row["superseded_by"],
         feedback_url=_url(row["feedback_path"]),
         original_url=_url(row["archive_path"]),
+        contract_version=row["contract_version"],
     )
 
 

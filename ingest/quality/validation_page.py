@@ -73,6 +73,7 @@ class PageFacts:
     superseded_by: int | None = None
     feedback_url: str | None = None
     original_url: str | None = None
+    contract_version: str | None = None  # the contract file's hash that judged it (null before it was recorded)
 
     @property
     def run_name(self) -> str:
@@ -290,6 +291,12 @@ def _facts_html(facts: PageFacts, index_page: int, outcome: Verdict) -> str:
         ("反馈报告 feedback report", link(facts.feedback_url, "feedback.xlsx", "feedback")),
         ("原始文件 kept original", link(facts.original_url, facts.file_name or "original", "original")),
         ("报送编号 submission", f"#{facts.submission_id}"),
+        (
+            "校验契约版本 contract version",
+            f"<code>{html.escape(facts.submission_type)}@{html.escape(facts.contract_version)}</code>"
+            if facts.contract_version
+            else "—",
+        ),
     )
     table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return (

@@ -231,7 +231,7 @@ def print_register(limit: int = 50, status: str | None = None) -> None:
 _PAGE_COLUMNS = (
     "submission_id, department_code, submission_type, file_name, report_period, period_start, period_end, "
     "period_month, received_at, sha256, status, status_reason, superseded_by, feedback_path, archive_path, "
-    "data_docs_url"
+    "data_docs_url, contract_version"
 )
 
 
