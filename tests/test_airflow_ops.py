@@ -103,3 +103,30 @@ def _dags_test(env, *args, timeout=600):
     print(f"airflow dags test {args[0]}: {time.perf_counter() - started:.1f}s")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
     return result
+
+
+def test_a_new_metadata_database_is_migrated_whatever_the_stamp_says(warehouse, tmp_path, monkeypatch):
+    """A restored warehouse server (or a new SWDW_WAREHOUSE_DSN) lacks Airflow's metadata database
+    while the Airflow home says it migrated one: `swdw airflow up` must migrate the new one."""
+    import psycopg
+
+    from ingest.airflow import services
+
+    monkeypatch.setattr(services, "META_DATABASE", "airflow_meta_restore_case")
+    env = {"AIRFLOW_HOME": str(tmp_path), "AIRFLOW_CONN_SWDW_WAREHOUSE": warehouse}
+    migrations = []
+    monkeypatch.setattr(
+        services.subprocess, "run", lambda *a, **k: migrations.append(a) or subprocess.CompletedProcess(a, 0)
+    )
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("drop database if exists airflow_meta_restore_case")
+    services.migrate_meta(env)  # the database is created and migrated, the stamp written
+    assert len(migrations) == 1
+    services.migrate_meta(env)  # nothing new: the stamp holds
+    assert len(migrations) == 1
+    with psycopg.connect(warehouse, autocommit=True) as conn:  # what a restore leaves: no database, a stamp
+        conn.execute("drop database airflow_meta_restore_case")
+    services.migrate_meta(env)
+    assert len(migrations) == 2
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("drop database airflow_meta_restore_case")

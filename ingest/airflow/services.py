@@ -101,7 +101,8 @@ def _meta_dsn(warehouse_uri: str, scheme: str = "postgresql") -> str:
     return urlunparse(url._replace(scheme=scheme, path=f"/{META_DATABASE}"))
 
 
-def _ensure_meta_database(warehouse_uri: str) -> None:
+def _ensure_meta_database(warehouse_uri: str) -> bool:
+    """Create the metadata database when the server lacks it; True when it was created."""
     import psycopg
     from psycopg import sql
 
@@ -109,6 +110,7 @@ def _ensure_meta_database(warehouse_uri: str) -> None:
         exists = conn.execute("select 1 from pg_database where datname = %s", (META_DATABASE,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(META_DATABASE)))
+        return not exists
 
 
 def services_env(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, base_env: dict | None = None) -> dict[str, str]:
@@ -172,8 +174,10 @@ def migrate_meta(env: dict[str, str]) -> None:
     # not named .migrated-*: local_runner.ensure_airflow_db clears those for its SQLite file
     stamp = home / f".{META_DATABASE}-migrated-{metadata.version('apache-airflow-core')}"
     with _locked(home / ".migrate.lock"):
-        _ensure_meta_database(env["AIRFLOW_CONN_SWDW_WAREHOUSE"])
-        if stamp.exists():
+        created = _ensure_meta_database(env["AIRFLOW_CONN_SWDW_WAREHOUSE"])
+        # a new database needs the migration whatever the stamp says (a restored warehouse
+        # server, or a new SWDW_WAREHOUSE_DSN, under an Airflow home that migrated another one)
+        if stamp.exists() and not created:
             return
         result = subprocess.run(
             [_bin("airflow"), "db", "migrate"], env=env, cwd=REPO_ROOT, capture_output=True, text=True

@@ -402,11 +402,13 @@ def print_restore(source: str) -> bool:
     elif not os.environ.get("SWDW_PII_KEY"):
         print(
             "restore: the backup holds no PII key: put the original key in $SWDW_HOME/pii.key or SWDW_PII_KEY "
-            "before the next ingest, or new hashes will not join the restored ones"
+            "before the next ingest (the warehouse refuses a pass under another key), or use "
+            "`swdw pii-fingerprint` to check a key against it"
         )
     print(
-        "restore: Superset and Airflow metadata are not in the backup: `swdw bi up` and `swdw airflow up` "
-        "set them up again as on a fresh home"
+        "restore: Superset and Airflow metadata are not in the backup (run history and UI state are not the "
+        "record): `swdw airflow up` creates and migrates Airflow's metadata database on the restored server "
+        "(airflow db migrate), `swdw bi up` runs superset db upgrade and init and imports the committed bundle"
     )
     _progress("restore: verifying the audit chains")
     reports = verify_chains()
