@@ -257,3 +257,23 @@ def test_the_installed_triggers_name_the_column_lists(clean_warehouse):
         assert chain[1:] == list(columns), table
     for table, movable in LIFECYCLE_COLUMNS.items():
         assert arguments[(table, f"{table.split('.')[1]}_fixed_columns")] == list(movable), table
+
+
+def test_a_file_carrying_the_new_column_loads_it_and_files_without_it_keep_null(contract_copy):
+    _add_optional_column(contract_copy / "org_coverage.yml", "follow_up_note")
+    contracts.all_contracts.cache_clear()
+    bootstrap()
+    landing = Path(os.environ["SWDW_LANDING_DIR"])
+    write_csv(
+        landing_path(landing, "xiangshan", "org_coverage", "2024年12月.csv"),
+        [[*ORG_HEADER, "新增备注"], [*org_row(1), "已回访"]],
+    )
+    write_csv(
+        landing_path(landing, "xiangshan", "org_coverage", "2024年11月.csv"), [ORG_HEADER, org_row(2, period="2024-11")]
+    )
+
+    outcomes = ingest_landing()
+
+    assert sorted(o.status for o in outcomes) == ["loaded", "loaded"]
+    rows = query(_dsn(), "select to_char(report_period, 'YYYY-MM'), follow_up_note from raw.org_coverage order by 1")
+    assert rows == [("2024-11", None), ("2024-12", "已回访")]
