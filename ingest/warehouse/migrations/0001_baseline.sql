@@ -193,190 +193,39 @@ begin
     new.row_hash := audit.chain_hash(new.chain_seq, new.prev_hash, audit.chain_content(new, tg_argv[1:]));
     return new;
 end $$;
-do $$
+-- a table from before the chains gets the chain columns, its rows sealed once in key order
+create or replace function audit.adopt_chain(tbl regclass, order_key text, columns text[]) returns void
+    language plpgsql as $$
 declare
     r record;
     seq bigint := 0;
     previous text;
 begin
-    if exists (select 1 from pg_attribute where attrelid = 'audit.submission'::regclass and attname = 'row_hash') then
+    if exists (select 1 from pg_attribute where attrelid = tbl and attname = 'row_hash') then
         return;
     end if;
-    alter table audit.submission add column chain_seq bigint, add column prev_hash text, add column row_hash text;
-    create unique index submission_chain_seq_idx on audit.submission (chain_seq);
-    if exists (select 1 from audit.submission) then
-        alter table audit.submission disable trigger user;
-        for r in select ctid as row_ctid, audit.chain_content(t, array['submission_id', 'department_code', 'submission_type', 'file_name', 'landing_path', 'sha256', 'bytes', 'received_at']) as content
-                   from audit.submission t order by submission_id, ctid loop
-            seq := seq + 1;
-            update audit.submission set chain_seq = seq, prev_hash = previous,
-                               row_hash = audit.chain_hash(seq, previous, r.content)
-             where ctid = r.row_ctid returning row_hash into previous;
-        end loop;
-        alter table audit.submission enable trigger user;
-    end if;
+    execute format('alter table %s add column chain_seq bigint, add column prev_hash text, add column row_hash text', tbl);
+    execute format('create unique index %I on %s (chain_seq)', split_part(tbl::text, '.', 2) || '_chain_seq_idx', tbl);
+    execute format('alter table %s disable trigger user', tbl);
+    for r in execute format(
+        'select ctid as row_ctid, audit.chain_content(t, $1) as content from %s t order by %s, ctid', tbl, order_key
+    ) using columns loop
+        seq := seq + 1;
+        execute format(
+            'update %s set chain_seq = $1, prev_hash = $2, row_hash = audit.chain_hash($1, $2, $3) '
+            'where ctid = $4 returning row_hash', tbl
+        ) into previous using seq, previous, r.content, r.row_ctid;
+    end loop;
+    execute format('alter table %s enable trigger user', tbl);
 end $$;
-do $$
-declare
-    r record;
-    seq bigint := 0;
-    previous text;
-begin
-    if exists (select 1 from pg_attribute where attrelid = 'audit.submission_finding'::regclass and attname = 'row_hash') then
-        return;
-    end if;
-    alter table audit.submission_finding add column chain_seq bigint, add column prev_hash text, add column row_hash text;
-    create unique index submission_finding_chain_seq_idx on audit.submission_finding (chain_seq);
-    if exists (select 1 from audit.submission_finding) then
-        alter table audit.submission_finding disable trigger user;
-        for r in select ctid as row_ctid, audit.chain_content(t, array['finding_id', 'submission_id', 'source_row', 'column_name', 'column_header', 'value', 'rule', 'severity', 'message_zh', 'message_en', 'recorded_at']) as content
-                   from audit.submission_finding t order by finding_id, ctid loop
-            seq := seq + 1;
-            update audit.submission_finding set chain_seq = seq, prev_hash = previous,
-                               row_hash = audit.chain_hash(seq, previous, r.content)
-             where ctid = r.row_ctid returning row_hash into previous;
-        end loop;
-        alter table audit.submission_finding enable trigger user;
-    end if;
-end $$;
-do $$
-declare
-    r record;
-    seq bigint := 0;
-    previous text;
-begin
-    if exists (select 1 from pg_attribute where attrelid = 'audit.validation_result'::regclass and attname = 'row_hash') then
-        return;
-    end if;
-    alter table audit.validation_result add column chain_seq bigint, add column prev_hash text, add column row_hash text;
-    create unique index validation_result_chain_seq_idx on audit.validation_result (chain_seq);
-    if exists (select 1 from audit.validation_result) then
-        alter table audit.validation_result disable trigger user;
-        for r in select ctid as row_ctid, audit.chain_content(t, array['result_id', 'submission_id', 'suite_name', 'expectation_type', 'column_name', 'rule', 'severity', 'success', 'observed_value', 'unexpected_count', 'unexpected_source_rows', 'run_at']) as content
-                   from audit.validation_result t order by result_id, ctid loop
-            seq := seq + 1;
-            update audit.validation_result set chain_seq = seq, prev_hash = previous,
-                               row_hash = audit.chain_hash(seq, previous, r.content)
-             where ctid = r.row_ctid returning row_hash into previous;
-        end loop;
-        alter table audit.validation_result enable trigger user;
-    end if;
-end $$;
-do $$
-declare
-    r record;
-    seq bigint := 0;
-    previous text;
-begin
-    if exists (select 1 from pg_attribute where attrelid = 'audit.pipeline_run'::regclass and attname = 'row_hash') then
-        return;
-    end if;
-    alter table audit.pipeline_run add column chain_seq bigint, add column prev_hash text, add column row_hash text;
-    create unique index pipeline_run_chain_seq_idx on audit.pipeline_run (chain_seq);
-    if exists (select 1 from audit.pipeline_run) then
-        alter table audit.pipeline_run disable trigger user;
-        for r in select ctid as row_ctid, audit.chain_content(t, array['run_id', 'started_at', 'trigger', 'files_seen']) as content
-                   from audit.pipeline_run t order by run_id, ctid loop
-            seq := seq + 1;
-            update audit.pipeline_run set chain_seq = seq, prev_hash = previous,
-                               row_hash = audit.chain_hash(seq, previous, r.content)
-             where ctid = r.row_ctid returning row_hash into previous;
-        end loop;
-        alter table audit.pipeline_run enable trigger user;
-    end if;
-end $$;
-do $$
-declare
-    r record;
-    seq bigint := 0;
-    previous text;
-begin
-    if exists (select 1 from pg_attribute where attrelid = 'audit.reprocess_run'::regclass and attname = 'row_hash') then
-        return;
-    end if;
-    alter table audit.reprocess_run add column chain_seq bigint, add column prev_hash text, add column row_hash text;
-    create unique index reprocess_run_chain_seq_idx on audit.reprocess_run (chain_seq);
-    if exists (select 1 from audit.reprocess_run) then
-        alter table audit.reprocess_run disable trigger user;
-        for r in select ctid as row_ctid, audit.chain_content(t, array['reprocess_id', 'submission_id', 'requested_by', 'airflow_run_id', 'parameters', 'previous_status', 'previous_error_count', 'previous_warning_count', 'sha256_verified', 'started_at']) as content
-                   from audit.reprocess_run t order by reprocess_id, ctid loop
-            seq := seq + 1;
-            update audit.reprocess_run set chain_seq = seq, prev_hash = previous,
-                               row_hash = audit.chain_hash(seq, previous, r.content)
-             where ctid = r.row_ctid returning row_hash into previous;
-        end loop;
-        alter table audit.reprocess_run enable trigger user;
-    end if;
-end $$;
-do $$
-declare
-    r record;
-    seq bigint := 0;
-    previous text;
-begin
-    if exists (select 1 from pg_attribute where attrelid = 'audit.reprocess_finding'::regclass and attname = 'row_hash') then
-        return;
-    end if;
-    alter table audit.reprocess_finding add column chain_seq bigint, add column prev_hash text, add column row_hash text;
-    create unique index reprocess_finding_chain_seq_idx on audit.reprocess_finding (chain_seq);
-    if exists (select 1 from audit.reprocess_finding) then
-        alter table audit.reprocess_finding disable trigger user;
-        for r in select ctid as row_ctid, audit.chain_content(t, array['reprocess_id', 'submission_id', 'source_row', 'column_name', 'column_header', 'value', 'rule', 'severity', 'message_zh', 'message_en']) as content
-                   from audit.reprocess_finding t order by reprocess_id, ctid loop
-            seq := seq + 1;
-            update audit.reprocess_finding set chain_seq = seq, prev_hash = previous,
-                               row_hash = audit.chain_hash(seq, previous, r.content)
-             where ctid = r.row_ctid returning row_hash into previous;
-        end loop;
-        alter table audit.reprocess_finding enable trigger user;
-    end if;
-end $$;
-do $$
-declare
-    r record;
-    seq bigint := 0;
-    previous text;
-begin
-    if exists (select 1 from pg_attribute where attrelid = 'audit.lateness_check'::regclass and attname = 'row_hash') then
-        return;
-    end if;
-    alter table audit.lateness_check add column chain_seq bigint, add column prev_hash text, add column row_hash text;
-    create unique index lateness_check_chain_seq_idx on audit.lateness_check (chain_seq);
-    if exists (select 1 from audit.lateness_check) then
-        alter table audit.lateness_check disable trigger user;
-        for r in select ctid as row_ctid, audit.chain_content(t, array['check_id', 'check_date', 'period_month', 'department_code', 'submission_type', 'due_date', 'status', 'days_late', 'submissions_received', 'submissions_quarantined', 'first_accepted_at', 'accepted_submission_id', 'airflow_run_id', 'checked_at']) as content
-                   from audit.lateness_check t order by check_id, ctid loop
-            seq := seq + 1;
-            update audit.lateness_check set chain_seq = seq, prev_hash = previous,
-                               row_hash = audit.chain_hash(seq, previous, r.content)
-             where ctid = r.row_ctid returning row_hash into previous;
-        end loop;
-        alter table audit.lateness_check enable trigger user;
-    end if;
-end $$;
-do $$
-declare
-    r record;
-    seq bigint := 0;
-    previous text;
-begin
-    if exists (select 1 from pg_attribute where attrelid = 'audit.schema_migration'::regclass and attname = 'row_hash') then
-        return;
-    end if;
-    alter table audit.schema_migration add column chain_seq bigint, add column prev_hash text, add column row_hash text;
-    create unique index schema_migration_chain_seq_idx on audit.schema_migration (chain_seq);
-    if exists (select 1 from audit.schema_migration) then
-        alter table audit.schema_migration disable trigger user;
-        for r in select ctid as row_ctid, audit.chain_content(t, array['version', 'name', 'checksum', 'applied_at', 'swdw_version']) as content
-                   from audit.schema_migration t order by version, ctid loop
-            seq := seq + 1;
-            update audit.schema_migration set chain_seq = seq, prev_hash = previous,
-                               row_hash = audit.chain_hash(seq, previous, r.content)
-             where ctid = r.row_ctid returning row_hash into previous;
-        end loop;
-        alter table audit.schema_migration enable trigger user;
-    end if;
-end $$;
+select audit.adopt_chain('audit.submission', 'submission_id', array['submission_id', 'department_code', 'submission_type', 'file_name', 'landing_path', 'sha256', 'bytes', 'received_at']);
+select audit.adopt_chain('audit.submission_finding', 'finding_id', array['finding_id', 'submission_id', 'source_row', 'column_name', 'column_header', 'value', 'rule', 'severity', 'message_zh', 'message_en', 'recorded_at']);
+select audit.adopt_chain('audit.validation_result', 'result_id', array['result_id', 'submission_id', 'suite_name', 'expectation_type', 'column_name', 'rule', 'severity', 'success', 'observed_value', 'unexpected_count', 'unexpected_source_rows', 'run_at']);
+select audit.adopt_chain('audit.pipeline_run', 'run_id', array['run_id', 'started_at', 'trigger', 'files_seen']);
+select audit.adopt_chain('audit.reprocess_run', 'reprocess_id', array['reprocess_id', 'submission_id', 'requested_by', 'airflow_run_id', 'parameters', 'previous_status', 'previous_error_count', 'previous_warning_count', 'sha256_verified', 'started_at']);
+select audit.adopt_chain('audit.reprocess_finding', 'reprocess_id', array['reprocess_id', 'submission_id', 'source_row', 'column_name', 'column_header', 'value', 'rule', 'severity', 'message_zh', 'message_en']);
+select audit.adopt_chain('audit.lateness_check', 'check_id', array['check_id', 'check_date', 'period_month', 'department_code', 'submission_type', 'due_date', 'status', 'days_late', 'submissions_received', 'submissions_quarantined', 'first_accepted_at', 'accepted_submission_id', 'airflow_run_id', 'checked_at']);
+select audit.adopt_chain('audit.schema_migration', 'version', array['version', 'name', 'checksum', 'applied_at', 'swdw_version']);
 
 -- Audit rows are evidence. Grants alone do not bind the owner or a superuser, so triggers
 -- refuse the changes for every role: findings and validation results are append-only; the
