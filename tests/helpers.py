@@ -64,3 +64,14 @@ def webhook_server(status: int = 200, max_seconds: int = MAX_SERVER_SECONDS):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def run_probe(probe: str, *args: str, env: dict) -> dict:
+    """A Python probe run in a subprocess (Airflow's DagBag, say) that prints one JSON line after
+    ``@@REPORT@@``; returns that JSON."""
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, f"probe failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    line = next(row for row in result.stdout.splitlines() if row.startswith("@@REPORT@@"))
+    return json.loads(line.removeprefix("@@REPORT@@"))

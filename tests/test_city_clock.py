@@ -8,10 +8,7 @@ airflow_env(); it never starts the warehouse.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -19,6 +16,8 @@ import yaml
 
 from ingest.airflow.local_runner import DAGS_FOLDER, airflow_env
 from ingest.config import DBT_PROJECT_DIR, REPO_ROOT
+
+from .helpers import run_probe
 
 # Runs in the subprocess: Airflow's default zone and, per DAG, each cron as the scheduler sees it
 # (the core timetable the DAG serialises to) with its first two fire times after a fixed instant.
@@ -60,17 +59,7 @@ def _city_timezone() -> str:
 def report(tmp_path_factory) -> dict:
     base = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     base["SWDW_HOME"] = str(tmp_path_factory.mktemp("swdw_home"))
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(DAGS_FOLDER)],
-        env=airflow_env(base),
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, f"DagBag probe failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    line = next(row for row in result.stdout.splitlines() if row.startswith("@@REPORT@@"))
-    return json.loads(line.removeprefix("@@REPORT@@"))
+    return run_probe(_PROBE, str(DAGS_FOLDER), env=airflow_env(base))
 
 
 def test_the_city_is_not_on_utc():

@@ -25,6 +25,8 @@ from ingest.airflow.local_runner import DAGS_FOLDER, airflow_env
 from ingest.config import DBT_PROJECT_DIR, REPO_ROOT, calendar_settings
 from ingest.intake.contracts import all_contracts
 
+from .helpers import run_probe
+
 MAX_PARSE_SECONDS = 2.0
 DAG_IDS = {"swdw_ingest_submissions", "swdw_build_marts", "swdw_reprocess", "swdw_submission_calendar"}
 RAW_ASSET_URI = "swdw://warehouse/raw"
@@ -148,17 +150,7 @@ def manifest() -> Path:
 @pytest.fixture(scope="module")
 def report(env, manifest) -> dict:
     warmup = Path(env["SWDW_HOME"]) / "warmup_dag.py"
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(DAGS_FOLDER), str(warmup), SCHEDULE_FROM.isoformat()],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, f"DagBag probe failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    line = next(row for row in result.stdout.splitlines() if row.startswith("@@REPORT@@"))
-    return json.loads(line.removeprefix("@@REPORT@@"))
+    return run_probe(_PROBE, str(DAGS_FOLDER), str(warmup), SCHEDULE_FROM.isoformat(), env=env)
 
 
 def test_airflow_env_keeps_airflow_local_and_offline(env, report):
