@@ -1,6 +1,7 @@
 """The audit tables' column lists: which are append-only, which columns move during a row's
 lifecycle, which are chained. Migration 0001 (ingest/warehouse/migrations/, docs/design.md §7)
-was generated from these lists and is frozen: a change here needs a new migration, and
+was generated from these lists and is frozen (later tables come with their own migration, 0003
+audit.pii_key): a change here needs a new migration, and
 tests/test_migrations.py checks the installed triggers still name exactly these columns. The chain
 verifier (ingest.warehouse.audit_chain) and the register read them.
 """
@@ -14,6 +15,7 @@ APPEND_ONLY_TABLES = (
     "audit.reprocess_finding",
     "audit.lateness_check",
     "audit.schema_migration",
+    "audit.pii_key",
 )
 # table -> the columns a later step of the same run may fill in
 LIFECYCLE_COLUMNS = {
@@ -79,6 +81,7 @@ MIGRATION_COLUMNS = ("version", "name", "checksum", "applied_at", "swdw_version"
 # table -> its chained columns; the first names a row in verify's report (tests check every column is placed)
 CHAINED_COLUMNS = {
     "audit.submission": SUBMISSION_RECEIVED_FACTS,
+    "audit.pii_key": ("fingerprint", "recorded_at", "only_row"),
     "audit.submission_finding": ("finding_id", *FINDING_COLUMNS, "recorded_at"),
     "audit.validation_result": ("result_id", *VALIDATION_RESULT_COLUMNS, "run_at"),
     "audit.pipeline_run": ("run_id", "started_at", "trigger", "files_seen"),
