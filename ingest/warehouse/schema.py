@@ -14,6 +14,7 @@ APPEND_ONLY_TABLES = (
     "audit.reprocess_finding",
     "audit.lateness_check",
     "audit.schema_migration",
+    "audit.mail_message",
 )
 # table -> the columns a later step of the same run may fill in
 LIFECYCLE_COLUMNS = {
@@ -76,6 +77,22 @@ FINDING_COLUMNS = (
 )
 # what the migration runner records per applied step (ingest.warehouse.migrations)
 MIGRATION_COLUMNS = ("version", "name", "checksum", "applied_at", "swdw_version")
+# what the mail intake records per message (ingest.warehouse.mail_messages), written once when it is done
+MAIL_MESSAGE_COLUMNS = (
+    "mail_id",
+    "uidvalidity",
+    "uid",
+    "message_id",
+    "sender",
+    "department_code",
+    "received_at",
+    "outcome",
+    "reason",
+    "landed_files",
+    "reply",
+    "eml_path",
+    "recorded_at",
+)
 # table -> its chained columns; the first names a row in verify's report (tests check every column is placed)
 CHAINED_COLUMNS = {
     "audit.submission": SUBMISSION_RECEIVED_FACTS,
@@ -112,4 +129,5 @@ CHAINED_COLUMNS = {
         "checked_at",
     ),
     "audit.schema_migration": MIGRATION_COLUMNS,
+    "audit.mail_message": MAIL_MESSAGE_COLUMNS,
 }
