@@ -33,7 +33,7 @@ from ingest.intake.contacts import Contact, address_key, copies_for, department_
 from ingest.intake.landing import landing_fs
 from ingest.intake.mail_parsing import Landing, MailedReport, Refusal, judge, parse_report, too_large
 from ingest.intake.reference import departments
-from ingest.replies import reply_subject, send_reply
+from ingest.jobs.department_replies import reply_subject, send_reply
 from ingest.warehouse.connection import bootstrap, connect
 from ingest.warehouse.locks import mailbox_lock
 from ingest.warehouse.mail_messages import MailRecord, already_recorded, record_message

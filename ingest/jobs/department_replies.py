@@ -16,7 +16,7 @@ from email.utils import formatdate, make_msgid
 from ingest.intake.contacts import Contact
 from ingest.notify import SMTP_CONN_ID, connection, send_message, sender_address
 
-log = logging.getLogger("swdw.replies")
+log = logging.getLogger("swdw.department_replies")
 
 SUBJECT_PREFIX = "【社工数据报送】"
 FOOTER = "本邮件由社工数据仓库自动发送。"
