@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -18,7 +19,7 @@ from ingest.jobs.pipeline import ingest_landing
 from ingest.ports import free_port
 
 from .builders import ORG_HEADER, org_row
-from .helpers import query
+from .helpers import query, run_cli
 from .mail_servers import dovecot_server, smtp_capture
 
 pytestmark = pytest.mark.services
@@ -172,3 +173,25 @@ def test_a_reply_that_cannot_be_delivered_is_recorded_and_the_poll_goes_on(serve
     [refused, landed] = _recorded(clean_warehouse)
     assert refused[2:4] == ("refused", "nested_archive") and refused[4].startswith("failed:")
     assert landed[2] == "landed"
+
+
+def test_swdw_mail_poll_reads_the_swdw_imap_connection_through_airflows_imap_provider(servers, tmp_path):
+    imap_server, _ = servers
+    imap_server.append(_report(CLERK, "两个覆盖台账", {"2024年12月.csv": _csv_bytes([ORG_HEADER, org_row(1)])}))
+    connection = {
+        "conn_type": "imap",
+        "host": imap_server.host,
+        "port": imap_server.port,
+        "login": imap_server.user,
+        "password": imap_server.password,
+        "extra": {"use_ssl": False},
+    }
+    done = run_cli(
+        "mail",
+        "poll",
+        env={"AIRFLOW_CONN_SWDW_IMAP": json.dumps(connection), "AIRFLOW_HOME": str(tmp_path / "airflow")},
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "mail poll: 1 new message(s): landed 1" in done.stdout
+    assert _landed(Path(os.environ["SWDW_LANDING_DIR"])) == ["xiangshan/org_coverage/2024年12月.csv"]

@@ -183,3 +183,22 @@ def poll_mailbox(imap, *, mailbox: str = INBOX, processed_folder: str = PROCESSE
                 result.processed.append(record)
             _move(imap, uid, processed_folder, can_move)
     return result
+
+
+def poll_imap_connection(conn_id: str) -> PollResult:
+    """Poll the mailbox an Airflow connection names, opened by Airflow's IMAP provider (its extras:
+    ``use_ssl``, default true; ``ssl_context``); in a task or from the environment (AIRFLOW_CONN_...)."""
+    from airflow.providers.imap.hooks.imap import ImapHook
+
+    with ImapHook(imap_conn_id=conn_id) as hook:
+        return poll_mailbox(hook.mail_client)
+
+
+def print_poll(result: PollResult) -> None:
+    for record in result.processed:
+        where = record.department_code or "unknown sender"
+        detail = ", ".join(record.landed_files) if record.outcome == "landed" else record.reason or ""
+        reply = f" (reply {record.reply})" if record.reply else ""
+        print(f"{record.outcome:<15} uid {record.uid} {where}: {detail}{reply}")
+    counts = ", ".join(f"{o} {result.count(o)}" for o in ("landed", "refused", "unknown_sender"))
+    print(f"mail poll: {len(result.processed)} new message(s): {counts}; {result.already_seen} seen before")
