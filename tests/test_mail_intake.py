@@ -96,7 +96,9 @@ def test_a_report_from_a_registered_address_lands_under_its_department_and_type(
 
 def test_an_unknown_sender_is_recorded_and_nothing_lands_nor_is_answered(servers, clean_warehouse):
     imap_server, smtp = servers
-    forged = _report("stranger@example.com", "两个覆盖台账", {"两个覆盖台账.csv": _csv_bytes([ORG_HEADER, org_row(1)])})
+    genuine = _report(CLERK, "两个覆盖台账", {"两个覆盖台账.csv": _csv_bytes([ORG_HEADER, org_row(1)])})
+    # a stranger's message, even one carrying the Message-ID of a department's report still to come
+    forged = genuine.replace(f"From: {CLERK}".encode(), b"From: stranger@example.com")
     imap_server.append(forged)
 
     _poll(imap_server)
@@ -105,6 +107,19 @@ def test_an_unknown_sender_is_recorded_and_nothing_lands_nor_is_answered(servers
     assert smtp.messages == []
     assert _recorded(clean_warehouse) == [("stranger@example.com", None, "unknown_sender", None, None)]
     assert imap_server.uids("INBOX") == []  # out of the way, kept for the operator
+    imap_server.append(genuine)
+    _poll(imap_server)
+    assert _landed(Path(os.environ["SWDW_LANDING_DIR"])) == ["xiangshan/org_coverage/两个覆盖台账.csv"]
+
+
+def test_an_auto_reply_from_a_registered_address_is_recorded_and_never_answered(servers, clean_warehouse):
+    imap_server, smtp = servers
+    imap_server.append(_report(CLERK, "自动回复：本月报表", {}, Auto_Submitted="auto-replied"))
+
+    _poll(imap_server)
+
+    assert smtp.messages == []
+    assert _recorded(clean_warehouse) == [(CLERK, "xiangshan", "refused", "automatic", None)]
 
 
 def test_the_same_message_seen_twice_is_processed_once(servers, clean_warehouse, monkeypatch):

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from ingest.intake.mail_parsing import Landing, Refusal, judge, parse_report
+from ingest.intake.mail_parsing import Landing, Refusal, is_automatic, judge, parse_report
 from ingest.intake.reference import departments
 
 XIANGSHAN = departments()["xiangshan"]
@@ -89,3 +89,20 @@ def test_a_gb2312_encoded_word_in_the_file_name_is_read():
         b"abc",
         "org_coverage",
     )
+
+
+@pytest.mark.parametrize(
+    "header, value, automatic",
+    [
+        ("Auto-Submitted", "auto-replied", True),
+        ("Auto-Submitted", "no", False),
+        ("Precedence", "bulk", True),
+        ("X-Autoreply", "yes", True),
+        ("Return-Path", "<>", True),
+        ("Return-Path", "<clerk@xiangshan.example.gov.cn>", False),
+    ],
+)
+def test_auto_replies_and_bounces_are_told_apart(header, value, automatic):
+    message = EmailMessage()
+    message[header] = value
+    assert is_automatic(message) is automatic

@@ -108,6 +108,19 @@ def parse_report(raw: bytes) -> MailedReport:
     )
 
 
+def is_automatic(headers) -> bool:
+    """An auto-reply, a bounce or a list mail: never answered, or two robots would write forever (RFC 3834)."""
+    auto = str(headers["Auto-Submitted"] or "no").strip().lower()
+    precedence = str(headers["Precedence"] or "").strip().lower()
+    return (
+        auto != "no"
+        or precedence in ("bulk", "junk", "list", "auto_reply")
+        or headers["X-Autoreply"] is not None
+        or headers["X-Autorespond"] is not None
+        or str(headers["Return-Path"] or "").strip() == "<>"
+    )
+
+
 def _names(attachments) -> str:
     return "、".join(f"“{a.name}”" for a in attachments)
 

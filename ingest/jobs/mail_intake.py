@@ -5,12 +5,13 @@ client of Airflow's IMAP hook), whether or not a person has opened it, and for e
 
 - recorded once in audit.mail_message (UIDVALIDITY + UID, and Message-ID): a message met again is
   only moved, never landed or answered twice;
-- an unknown sender (not in the department contacts) is recorded and nothing else: no file, no
-  reply (no backscatter to forged senders);
+- an unknown sender (not in the department contacts) is recorded, without its Message-ID, and
+  nothing else: no file, no reply (no backscatter to forged senders);
 - a registered sender's message is kept as .eml under ``<archive>/mail/``, then either every
   attachment lands under ``<landing>/<department>/<type>/`` (written hidden, then renamed, so the
   landing watcher never sees half a file), or, over a limit (ingest.intake.mail_parsing), nothing
-  lands and the department's registered contact gets a reply saying why;
+  lands and the department's registered contact gets a reply saying why (an auto-reply or a bounce
+  is recorded, never answered);
 - then the message is moved to the ``processed`` folder (created when missing).
 
 The normal ingest pass takes over from the landing zone.
@@ -31,7 +32,15 @@ from zoneinfo import ZoneInfo
 from ingest.config import city_timezone, settings
 from ingest.intake.contacts import Contact, address_key, copies_for, department_contacts
 from ingest.intake.landing import landing_fs
-from ingest.intake.mail_parsing import Landing, MailedReport, Refusal, judge, parse_report, too_large
+from ingest.intake.mail_parsing import (
+    Landing,
+    MailedReport,
+    Refusal,
+    is_automatic,
+    judge,
+    parse_report,
+    too_large,
+)
 from ingest.intake.reference import departments
 from ingest.jobs.department_replies import reply_subject, send_reply
 from ingest.warehouse.connection import bootstrap, connect
@@ -135,24 +144,31 @@ def _process(imap, conn, uidvalidity: int, uid: int, contacts: dict[str, Contact
     config = settings()
     size, received, header = _envelope(imap, uid)
     headers = email.message_from_bytes(header, policy=email.policy.default)
-    message_id = str(headers["Message-ID"]).strip() if headers["Message-ID"] else None
+    sender = address_key(str(headers["From"] or ""))
+    contact = contacts.get(sender)
+    # a stranger's Message-ID is not kept: copying a department's would make its report look seen
+    message_id = (str(headers["Message-ID"]).strip() or None) if headers["Message-ID"] and contact else None
     if already_recorded(conn, uidvalidity, uid, message_id):
         return None
-    sender = address_key(str(headers["From"] or ""))
     known = dict(uidvalidity=uidvalidity, uid=uid, message_id=message_id, sender=sender, received_at=received)
-    contact = contacts.get(sender)
     if contact is None:
         return MailRecord(**known, department_code=None, outcome="unknown_sender")
     known["department_code"] = contact.department_code
     subject = str(headers["Subject"] or "").strip()
+    automatic = is_automatic(headers)
     if size > config.mail_max_bytes:
         refusal = too_large(size, config.mail_max_bytes)
-        reply = _refuse(contact, contacts, subject, message_id, received, refusal)
+        reply = None if automatic else _refuse(contact, contacts, subject, message_id, received, refusal)
         return MailRecord(**known, outcome="refused", reason=refusal.reason, reply=reply)
     raw = _body(imap, uid)
     eml = keep_copy(raw, config.archive_dir / "mail", f"{uidvalidity}_{uid}.eml")
-    report: MailedReport = parse_report(raw)
-    verdict = judge(report, departments()[contact.department_code], config.mail_max_attachments)
+    try:
+        report: MailedReport = parse_report(raw)
+        verdict = judge(report, departments()[contact.department_code], config.mail_max_attachments)
+    except Exception as exc:  # one malformed message must not hold up the mailbox behind it
+        verdict = Refusal("unreadable", f"邮件无法解析（{type(exc).__name__}）。请重新发送。")
+    if automatic and isinstance(verdict, Refusal):
+        return MailRecord(**known, outcome="refused", reason="automatic", eml_path=str(eml))
     if isinstance(verdict, Refusal):
         reply = _refuse(contact, contacts, subject, message_id, received, verdict)
         return MailRecord(**known, outcome="refused", reason=verdict.reason, reply=reply, eml_path=str(eml))
