@@ -6,11 +6,13 @@ import argparse
 import sys
 
 from ingest.airflow import services
+from ingest.airflow.connection_ids import IMAP_CONN_ID
 from ingest.bi import server
 from ingest.intake.pii import key_fingerprint
 from ingest.jobs.audit_pack import AuditPackError, print_pack
 from ingest.jobs.backup import BackupError, print_backup, print_restore
 from ingest.jobs.explain import ExplainError, print_explanation
+from ingest.jobs.mail_intake import poll_imap_connection, print_poll
 from ingest.jobs.outcomes import FileStatus, count_outcomes, print_outcomes
 from ingest.jobs.pipeline import ingest_pass
 from ingest.jobs.reprocess import ReprocessAction, rebuild_marts, reprocess_by_id
@@ -38,6 +40,11 @@ def _cmd_upgrade(args) -> int:
     for step in applied:
         print(f"applied {step}")
     print(f"warehouse up to date ({len(applied)} applied)")
+    return 0
+
+
+def _cmd_mail_poll(args) -> int:
+    print_poll(poll_imap_connection(IMAP_CONN_ID))
     return 0
 
 
@@ -267,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     airflow.add_argument("--host", default="127.0.0.1", help="api-server address (up)")
     airflow.add_argument("--port", type=int, default=8080, help="api-server port (up)")
     airflow.set_defaults(func=_cmd_airflow)
+    mail = sub.add_parser("mail", help="the intake mailbox").add_subparsers(dest="mail_command", required=True)
+    mail.add_parser(
+        "poll", help="land the reports registered departments mailed (connection swdw_imap), answer the refused"
+    ).set_defaults(func=_cmd_mail_poll)
     sub.add_parser("dsn", help="print the warehouse URI").set_defaults(func=_cmd_dsn)
     sub.add_parser("pii-fingerprint", help="print the fingerprint of the PII key in use").set_defaults(
         func=_cmd_pii_fingerprint

@@ -15,6 +15,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+# who may mail reports for which department: personal data, so read by the ingest only and never a
+# dbt seed (seeds are loaded into the warehouse); the city points SWDW_DEPARTMENT_CONTACTS at its own
+EXAMPLE_DEPARTMENT_CONTACTS = Path(__file__).resolve().parent / "intake" / "department_contacts.example.csv"
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,9 @@ class Settings:
     warehouse_dsn: str | None
     max_file_bytes: int
     max_rows: int
+    department_contacts: Path
+    mail_max_bytes: int
+    mail_max_attachments: int
 
     @property
     def archive_dir(self) -> Path:
@@ -61,6 +67,9 @@ def settings() -> Settings:
         warehouse_dsn=os.environ.get("SWDW_WAREHOUSE_DSN") or None,
         max_file_bytes=int(os.environ.get("SWDW_MAX_FILE_BYTES", 50 * 1024 * 1024)),
         max_rows=int(os.environ.get("SWDW_MAX_ROWS", 500_000)),
+        department_contacts=Path(os.environ.get("SWDW_DEPARTMENT_CONTACTS") or EXAMPLE_DEPARTMENT_CONTACTS),
+        mail_max_bytes=int(os.environ.get("SWDW_MAIL_MAX_BYTES", 25 * 1024 * 1024)),
+        mail_max_attachments=int(os.environ.get("SWDW_MAIL_MAX_ATTACHMENTS", 10)),
     )
 
 

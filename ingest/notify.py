@@ -166,18 +166,17 @@ def send_webhook(conn: ConnectionInfo, payload: dict) -> None:
             raise RuntimeError(f"webhook answered HTTP {response.status}")
 
 
-def send_email(conn: ConnectionInfo, subject: str, body: str) -> None:
-    recipients = [r.strip() for r in str(conn.extra.get("to", "")).replace(";", ",").split(",") if r.strip()]
-    if not recipients:
-        raise ValueError(f"connection {SMTP_CONN_ID} has no 'to' extra")
-    sender = conn.extra.get("from") or conn.extra.get("from_email") or conn.login or "swdw@localhost"
+def sender_address(conn: ConnectionInfo) -> str:
+    """The From address of everything swdw mails through the SMTP connection."""
+    return conn.extra.get("from") or conn.extra.get("from_email") or conn.login or "swdw@localhost"
+
+
+def send_message(conn: ConnectionInfo, message: EmailMessage) -> None:
+    """Deliver a composed message through the connection's server (port, TLS, login, timeout)."""
     port = conn.port or 25
     use_ssl = _truthy(conn.extra.get("ssl"), port == 465)
     use_starttls = _truthy(conn.extra.get("starttls"), port == 587)
     timeout = float(conn.extra.get("timeout") or SMTP_TIMEOUT)
-    message = EmailMessage()
-    message["Subject"], message["From"], message["To"] = subject, sender, ", ".join(recipients)
-    message.set_content(body)
     client = (smtplib.SMTP_SSL if use_ssl else smtplib.SMTP)(conn.host or "localhost", port, timeout=timeout)
     with client:
         if use_starttls and not use_ssl:
@@ -185,6 +184,16 @@ def send_email(conn: ConnectionInfo, subject: str, body: str) -> None:
         if conn.login:
             client.login(conn.login, conn.password or "")
         client.send_message(message)
+
+
+def send_email(conn: ConnectionInfo, subject: str, body: str) -> None:
+    recipients = [r.strip() for r in str(conn.extra.get("to", "")).replace(";", ",").split(",") if r.strip()]
+    if not recipients:
+        raise ValueError(f"connection {SMTP_CONN_ID} has no 'to' extra")
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = subject, sender_address(conn), ", ".join(recipients)
+    message.set_content(body)
+    send_message(conn, message)
 
 
 def notify(

@@ -5,7 +5,7 @@
 # to install them, and exits 1.
 set -uo pipefail
 
-PACKAGES=(chromium fonts-wqy-zenhei docker-compose)
+PACKAGES=(chromium fonts-wqy-zenhei docker-compose dovecot-imapd)
 
 # present PACKAGE: what the tests use from PACKAGE is on this machine
 present() {
@@ -13,6 +13,7 @@ present() {
     chromium) command -v chromium ;;
     fonts-wqy-zenhei) fc-list :lang=zh | grep -q . ;;
     docker-compose) docker compose version || docker-compose version ;;
+    dovecot-imapd) command -v dovecot ;;
   esac >/dev/null 2>&1
 }
 
@@ -22,6 +23,7 @@ needed_by() {
     chromium) echo "the browser tests (validation pages, dashboards) drive Debian's chromium headless" ;;
     fonts-wqy-zenhei) echo "the dashboards are in Chinese: without a CJK font their screenshots show boxes" ;;
     docker-compose) echo "the tests validate docker-compose.yml (neither 'docker compose' nor docker-compose works)" ;;
+    dovecot-imapd) echo "the mail intake tests read a real IMAP mailbox (tests/mail_servers.py starts dovecot)" ;;
   esac
 }
 

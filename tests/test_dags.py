@@ -28,7 +28,13 @@ from ingest.intake.contracts import all_contracts
 from .helpers import run_probe
 
 MAX_PARSE_SECONDS = 2.0
-DAG_IDS = {"swdw_ingest_submissions", "swdw_build_marts", "swdw_reprocess", "swdw_submission_calendar"}
+DAG_IDS = {
+    "swdw_ingest_submissions",
+    "swdw_build_marts",
+    "swdw_reprocess",
+    "swdw_submission_calendar",
+    "swdw_mail_intake",
+}
 RAW_ASSET_URI = "swdw://warehouse/raw"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 # the moment the timetables are asked about: the evening of 9 January 2025 in the city
@@ -232,6 +238,16 @@ def test_calendar_dag_runs_every_morning_in_the_city_and_checks_that_day(report)
     assert [dt.datetime.fromisoformat(r["logical_date"]).astimezone(city).date() for r in runs] == [
         t.date() for t in run_after
     ]
+
+
+def test_mail_intake_dag_reads_the_mailbox_every_five_minutes_on_the_citys_clock(report):
+    city = ZoneInfo(calendar_settings()[1])
+    runs = [
+        dt.datetime.fromisoformat(r["run_after"]).astimezone(city)
+        for r in report["dags"]["swdw_mail_intake"]["next_runs"]
+    ]
+    assert all(t.minute % 5 == 0 and t.second == 0 for t in runs)
+    assert [later - earlier for earlier, later in zip(runs, runs[1:])] == [dt.timedelta(minutes=5)] * 2
 
 
 def test_dag_files_import_nothing_heavy_at_top_level():

@@ -21,6 +21,7 @@ TOOLS = {
     "chromium": ("chromium", "exit 0"),
     "fonts-wqy-zenhei": ("fc-list", "echo '/usr/share/fonts/wqy-zenhei.ttc: WenQuanYi Zen Hei:style=Regular'"),
     "docker-compose": ("docker-compose", "exit 0"),
+    "dovecot-imapd": ("dovecot", "exit 0"),
 }
 ALL = list(TOOLS)
 
@@ -84,7 +85,8 @@ def test_as_root_it_installs_what_is_missing_once_then_does_nothing(tmp_path):
     assert first.returncode == 0, first.stderr
     calls = machine.apt_calls()
     assert calls[0].startswith("update")
-    assert calls[1].split()[-2:] == ["chromium", "docker-compose"] and calls[1].startswith("install -y")
+    missing = [p for p in ALL if p != "fonts-wqy-zenhei"]
+    assert calls[1].split()[-len(missing) :] == missing and calls[1].startswith("install -y")
     assert len(calls) == 2
     again = machine.run()
     assert again.returncode == 0 and again.stdout == again.stderr == ""
@@ -96,7 +98,7 @@ def test_as_root_a_failing_apt_get_stops_the_build_naming_the_packages(tmp_path)
     result = machine.run()
     assert result.returncode != 0
     assert "Unable to locate package" in result.stderr
-    assert "apt-get install -y fonts-wqy-zenhei docker-compose" in result.stderr
+    assert "apt-get install -y " + " ".join(p for p in ALL if p != "chromium") in result.stderr
 
 
 @pytest.mark.parametrize("uid", [0, 1000])
@@ -108,6 +110,6 @@ def test_it_does_nothing_when_everything_is_there(tmp_path, uid):
 
 
 def test_either_compose_client_satisfies_the_compose_probe(tmp_path):
-    machine = Machine(tmp_path, uid=1000, present=["chromium", "fonts-wqy-zenhei"], apt=None)
+    machine = Machine(tmp_path, uid=1000, present=[p for p in ALL if p != "docker-compose"], apt=None)
     _fake(machine.bin, "docker", '[ "$1 $2" = "compose version" ]')  # the compose plugin, no docker-compose
     assert machine.run().returncode == 0

@@ -12,14 +12,16 @@ import datetime as dt
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from ingest.airflow.connection_ids import WAREHOUSE_CONN_ID
+from ingest.airflow.connection_ids import IMAP_CONN_ID, WAREHOUSE_CONN_ID
 from ingest.config import city_timezone
 from ingest.jobs import reporting_calendar
 from ingest.jobs.ingest_pass import finish_pass
+from ingest.jobs.mail_intake import poll_imap_connection
 from ingest.jobs.outcomes import FileOutcome, FileStatus
 from ingest.jobs.pipeline import begin_ingest_pass, process_landing_file
 from ingest.jobs.reprocess import ReprocessAction, ReprocessError, rebuild_marts, reprocess_pass
 from ingest.jobs.transform import generate_docs, stale_marts
+from ingest.notify import connection
 from ingest.warehouse.connection import bootstrap, is_transient, warehouse_dsn
 
 INGEST_TRIGGER = "airflow:swdw_ingest_submissions"
@@ -167,3 +169,20 @@ def alert_late(checked: list[dict]) -> dict | None:
         return None
     owed = [reporting_calendar.Obligation.from_dict({k: v for k, v in row.items() if k != "as_of"}) for row in checked]
     return reporting_calendar.alert(dt.date.fromisoformat(checked[0]["as_of"]), owed)
+
+
+def poll_mail() -> dict:
+    """One poll of the intake mailbox (connection swdw_imap): what became of each new message.
+    Skipped, not failed, where no mailbox is configured: a city without mail intake gets no alerts."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    if connection(IMAP_CONN_ID) is None:
+        raise AirflowSkipException(f"connection {IMAP_CONN_ID} is not configured: no mailbox to read")
+    result = poll_imap_connection(IMAP_CONN_ID)
+    return {
+        "landed": result.count("landed"),
+        "refused": result.count("refused"),
+        "unknown_sender": result.count("unknown_sender"),
+        "already_seen": result.already_seen,
+        "files": [f for record in result.processed for f in record.landed_files],
+    }

@@ -11,6 +11,8 @@ SUBMISSION_NAMESPACE = 4242
 # (namespace, table oid): one writer at a time appends to an audit table's hash chain; taken by the
 # chain trigger (ingest.warehouse.schema) and held to commit
 CHAIN_NAMESPACE = 4243
+# one poll of the intake mailbox at a time: a message is landed and answered once
+MAILBOX_KEY = 4242002
 
 
 @contextmanager
@@ -21,6 +23,16 @@ def bootstrap_lock(conn):
         yield
     finally:
         conn.execute("select pg_advisory_unlock(%s)", (BOOTSTRAP_KEY,))
+
+
+@contextmanager
+def mailbox_lock(conn):
+    """Serialise polls of the intake mailbox across processes (session-level, autocommit connection)."""
+    conn.execute("select pg_advisory_lock(%s)", (MAILBOX_KEY,))
+    try:
+        yield
+    finally:
+        conn.execute("select pg_advisory_unlock(%s)", (MAILBOX_KEY,))
 
 
 def try_lock_submission(conn, submission_id: int) -> bool:

@@ -1,7 +1,7 @@
 """The audit tables' column lists: which are append-only, which columns move during a row's
 lifecycle, which are chained. Migration 0001 (ingest/warehouse/migrations/, docs/design.md §7)
-was generated from these lists and is frozen (later tables come with their own migration, 0003
-audit.pii_key): a change here needs a new migration, and
+was generated from these lists and is frozen (later tables come with their own migrations: 0003
+audit.pii_key, 0004 audit.mail_message): a change here needs a new migration, and
 tests/test_migrations.py checks the installed triggers still name exactly these columns. The chain
 verifier (ingest.warehouse.audit_chain) and the register read them.
 """
@@ -16,6 +16,7 @@ APPEND_ONLY_TABLES = (
     "audit.lateness_check",
     "audit.schema_migration",
     "audit.pii_key",
+    "audit.mail_message",
 )
 # table -> the columns a later step of the same run may fill in
 LIFECYCLE_COLUMNS = {
@@ -78,6 +79,22 @@ FINDING_COLUMNS = (
 )
 # what the migration runner records per applied step (ingest.warehouse.migrations)
 MIGRATION_COLUMNS = ("version", "name", "checksum", "applied_at", "swdw_version")
+# what the mail intake records per message (ingest.warehouse.mail_messages), written once when it is done
+MAIL_MESSAGE_COLUMNS = (
+    "mail_id",
+    "uidvalidity",
+    "uid",
+    "message_id",
+    "sender",
+    "department_code",
+    "received_at",
+    "outcome",
+    "reason",
+    "landed_files",
+    "reply",
+    "eml_path",
+    "recorded_at",
+)
 # table -> its chained columns; the first names a row in verify's report (tests check every column is placed)
 CHAINED_COLUMNS = {
     "audit.submission": SUBMISSION_RECEIVED_FACTS,
@@ -115,4 +132,5 @@ CHAINED_COLUMNS = {
         "checked_at",
     ),
     "audit.schema_migration": MIGRATION_COLUMNS,
+    "audit.mail_message": MAIL_MESSAGE_COLUMNS,
 }

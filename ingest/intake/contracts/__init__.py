@@ -91,6 +91,7 @@ class Contract:
     period_column: str
     columns: tuple[Column, ...]
     rules: tuple[Rule, ...]
+    mail_keywords: tuple[str, ...] = ()  # words in a mail's subject or attachment name that name this type
 
     @property
     def raw_table(self) -> str:
@@ -155,6 +156,7 @@ def _load(path: Path) -> Contract:
         period_column=spec["period_column"],
         columns=columns,
         rules=rules,
+        mail_keywords=tuple(map(str, spec.get("mail_keywords", ()))),
     )
 
 
