@@ -90,9 +90,63 @@ def test_a_report_from_a_registered_address_lands_under_its_department_and_type(
     assert [(a.name, a.data) for a in kept.attachments] == [("2024年12月相山区两个覆盖台账.csv", data)]
     assert imap_server.uids("INBOX") == [] and len(imap_server.uids(PROCESSED_FOLDER)) == 1
     assert smtp.messages == []  # the receipt comes after the load, not on landing
-    # from there the normal pass takes the file in
+    # from there the normal pass takes the file in, and the clerk who mailed it gets the receipt
     [outcome] = ingest_landing()
     assert (outcome.status, outcome.department_code, outcome.submission_type) == ("loaded", "xiangshan", "org_coverage")
+    [receipt] = smtp.messages
+    assert receipt["Subject"] == f"【社工数据报送】已入库 #{outcome.submission_id}：2024年12月相山区两个覆盖台账.csv"
+    assert receipt["To"] == CLERK and receipt["Cc"] == HEAD and receipt["In-Reply-To"].strip() == record.message_id
+    body = receipt.get_body(("plain",)).get_content()
+    assert "报送期 2024-12" in body and "已入库：2 行" in body
+
+
+def _drop(department: str, name: str, rows) -> None:
+    path = Path(os.environ["SWDW_LANDING_DIR"]) / department / "org_coverage" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_csv_bytes(rows))
+
+
+def _to(smtp, address: str) -> list:
+    return [m for m, rcpt in zip(smtp.messages, smtp.recipients, strict=True) if address in rcpt]
+
+
+def test_a_dropped_file_gets_the_feedback_report_and_a_superseded_one_a_note(servers, clean_warehouse):
+    """Files dropped straight into the landing zone: the department's registered contact hears back too."""
+    _, smtp = servers
+    bad = org_row(2, district="杜集")
+    bad[1] = bad[1][:-1] + ("0" if bad[1][-1] != "0" else "1")  # a wrong check character
+    _drop("duji", "杜集区2024年12月.csv", [ORG_HEADER, org_row(1, district="杜集"), bad])
+    _drop("xiangshan", "相山区2024年12月.csv", [ORG_HEADER, org_row(3)])
+    first = {o.file_name: o for o in ingest_landing()}
+    _drop("xiangshan", "相山区2024年12月（更正）.csv", [ORG_HEADER, org_row(3), org_row(4)])
+    [corrected] = ingest_landing()
+
+    refused = first["杜集区2024年12月.csv"]
+    [feedback] = _to(smtp, "clerk@duji.example.gov.cn")
+    assert refused.status == "quarantined"
+    assert feedback["Subject"] == f"【社工数据报送】未通过（已退回） #{refused.submission_id}：杜集区2024年12月.csv"
+    assert "统一社会信用代码" in feedback.get_body(("plain",)).get_content()
+    [attached] = list(feedback.iter_attachments())
+    assert attached.get_filename() == "feedback.xlsx"
+    assert attached.get_content() == Path(refused.feedback_path).read_bytes()
+
+    older = first["相山区2024年12月.csv"]
+    subjects = [m["Subject"] for m in _to(smtp, CLERK)]  # the first listed contact of xiangshan
+    assert subjects == [
+        f"【社工数据报送】已入库 #{older.submission_id}：相山区2024年12月.csv",
+        f"【社工数据报送】已入库 #{corrected.submission_id}：相山区2024年12月（更正）.csv",
+        f"【社工数据报送】已被替代 #{older.submission_id}：相山区2024年12月.csv",
+    ]
+    note = _to(smtp, CLERK)[-1].get_body(("plain",)).get_content()
+    assert f"《相山区2024年12月（更正）.csv》（报送编号 #{corrected.submission_id}）替代" in note
+
+
+def test_nothing_is_sent_to_the_shipped_example_contacts(servers, clean_warehouse, monkeypatch):
+    _, smtp = servers
+    monkeypatch.delenv("SWDW_DEPARTMENT_CONTACTS")
+    _drop("xiangshan", "相山区2024年12月.csv", [ORG_HEADER, org_row(3)])
+    [outcome] = ingest_landing()
+    assert outcome.status == "loaded" and smtp.messages == []
 
 
 def test_an_unknown_sender_is_recorded_and_nothing_lands_nor_is_answered(servers, clean_warehouse):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
-from ingest.config import settings
+from ingest.config import EXAMPLE_DEPARTMENT_CONTACTS, settings
 from ingest.intake.reference import departments
 
 COLUMNS = ("address", "department_code", "contact_name", "copy_receipt")
@@ -56,6 +56,12 @@ def read_contacts(path: Path) -> dict[str, Contact]:
                 raise ValueError(f"{path}:{line}: copy_receipt must be true or false, not {row['copy_receipt']!r}")
             contacts[address] = Contact(address, row["department_code"], row["contact_name"].strip(), copy in TRUE)
     return contacts
+
+
+def city_contacts_configured() -> bool:
+    """Whether the city named its own contacts file: the example's addresses belong to no one, so
+    nothing is ever sent to them."""
+    return settings().department_contacts.resolve() != EXAMPLE_DEPARTMENT_CONTACTS.resolve()
 
 
 def department_contacts() -> dict[str, Contact]:

@@ -10,8 +10,12 @@ raised: a reply must not stop the mailbox from being read.
 from __future__ import annotations
 
 import logging
+import mimetypes
+import time
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 from ingest.intake.contacts import Contact
 from ingest.notify import SMTP_CONN_ID, connection, send_message, sender_address
@@ -20,6 +24,7 @@ log = logging.getLogger("swdw.department_replies")
 
 SUBJECT_PREFIX = "【社工数据报送】"
 FOOTER = "本邮件由社工数据仓库自动发送。"
+RETRY_SECONDS = 2.0  # a short wait before another attempt (a busy relay, a dropped connection)
 
 
 def reply_subject(what: str, original_subject: str) -> str:
@@ -27,7 +32,13 @@ def reply_subject(what: str, original_subject: str) -> str:
 
 
 def compose(
-    to: Contact, copies: list[Contact], subject: str, body: str, sender: str, in_reply_to: str | None = None
+    to: Contact,
+    copies: list[Contact],
+    subject: str,
+    body: str,
+    sender: str,
+    in_reply_to: str | None = None,
+    attachments: Sequence[Path] = (),
 ) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
@@ -42,18 +53,36 @@ def compose(
     message["Auto-Submitted"] = "auto-replied"  # RFC 3834: no auto-responder answers it back
     greeting = f"{to.contact_name}：您好！" if to.contact_name else "您好！"
     message.set_content(f"{greeting}\n\n{body}\n\n{FOOTER}\n")
+    for path in attachments:
+        maintype, _, subtype = (mimetypes.guess_type(path.name)[0] or "application/octet-stream").partition("/")
+        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
     return message
 
 
-def send_reply(to: Contact, copies: list[Contact], subject: str, body: str, in_reply_to: str | None = None) -> str:
-    """Send a reply; returns what happened: 'sent', 'not configured' or 'failed: <why>'."""
+def send_reply(
+    to: Contact,
+    copies: list[Contact],
+    subject: str,
+    body: str,
+    in_reply_to: str | None = None,
+    attachments: Sequence[Path] = (),
+    attempts: int = 1,
+) -> str:
+    """Send a reply, trying up to ``attempts`` times; returns 'sent', 'not configured' or 'failed: <why>'."""
     conn = connection(SMTP_CONN_ID)
     if conn is None:
         log.warning("reply to %s not sent: %s is not configured", to.department_code, SMTP_CONN_ID)
         return "not configured"
-    try:
-        send_message(conn, compose(to, copies, subject, body, sender_address(conn), in_reply_to))
-    except Exception as exc:
-        log.error("reply to %s (%s) failed: %s", to.department_code, subject, exc)
-        return f"failed: {exc}"
-    return "sent"
+    for attempt in range(1, attempts + 1):
+        try:
+            message = compose(to, copies, subject, body, sender_address(conn), in_reply_to, attachments)
+            send_message(conn, message)
+            return "sent"
+        except Exception as exc:
+            log.error(
+                "reply to %s (%s) failed, attempt %d of %d: %s", to.department_code, subject, attempt, attempts, exc
+            )
+            failure = f"failed: {exc}"
+            if attempt < attempts:
+                time.sleep(RETRY_SECONDS * attempt)
+    return failure

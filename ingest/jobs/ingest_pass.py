@@ -5,6 +5,7 @@ same records and alerts:
 - ``audit.pipeline_run``: a row opened with the files seen, closed with the counts per status;
 - the operators' alerts (``ingest.notify``): one ``quarantine`` alert listing every file the pass
   quarantined or failed, one ``reprocess_flagged`` alert for loaded files the current rules reject;
+- the departments' replies (``jobs.department_receipts``): a receipt, the feedback report, a supersede note;
 - the audit tables' chain heads, recorded outside the database beside the validation pages.
 Each file's validation page is published when its final status commits (``jobs.pipeline`` and
 ``jobs.reprocess`` call ``publish_after_status``), not here: a page must not wait for the pass.
@@ -14,15 +15,19 @@ What the marts must rebuild after a pass is ``PassSummary.loaded_types`` through
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 
 from ingest.intake.pii import key_fingerprint
+from ingest.jobs.department_receipts import reply_to_departments
 from ingest.jobs.outcomes import ALERTED, FileOutcome, FileStatus, alert_lines, count_outcomes
 from ingest.notify import notify
 from ingest.warehouse.audit_chain import record_chain_heads
 from ingest.warehouse.connection import connect
 from ingest.warehouse.pii_keys import check_pii_key
 from ingest.warehouse.pipeline_runs import close_run, open_run
+
+log = logging.getLogger(__name__)
 
 ALERT_SUBJECTS = {
     "quarantine": "{n} 份报送被退回 / {n} submission(s) quarantined",
@@ -39,6 +44,7 @@ class PassSummary:
     loaded_types: list[str] = field(default_factory=list)
     rows_loaded: int = 0
     alerts: dict[str, dict] = field(default_factory=dict)
+    replies: dict[int, str] = field(default_factory=dict)  # submission_id -> what became of its department's reply
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -84,5 +90,9 @@ def finish_pass(run_id: int, trigger: str, outcomes) -> PassSummary:
                 lines,
                 {"run_id": run_id, "submission_ids": [o.submission_id for o in outcomes if o.status in statuses]},
             )
+    try:
+        summary.replies = reply_to_departments(outcomes)
+    except Exception:  # replies are courtesy: the pass's records and alerts stand without them
+        log.exception("replies to departments not sent")
     record_chain_heads(source=trigger)  # the heads outside the database, beside the validation pages
     return summary

@@ -44,3 +44,14 @@ def record_message(conn, record: MailRecord) -> int | None:
         [values[c] for c in columns],
     ).fetchone()
     return row[0] if row else None
+
+
+def mailed_in(conn, submission_id: int) -> tuple[str, str | None] | None:
+    """(sender, Message-ID) of the message that brought this submission's file, when it came by mail."""
+    return conn.execute(
+        """select m.sender, m.message_id from audit.mail_message as m
+             join audit.submission as s on s.landing_path = any(m.landed_files)
+            where s.submission_id = %s
+            order by m.mail_id desc limit 1""",
+        (submission_id,),
+    ).fetchone()
