@@ -336,6 +336,7 @@ def test_a_failed_build_alerts_naming_the_failing_node_and_the_stale_marts(clean
     assert "mart_coverage" in alert["details"]["stale_marts"]
 
 
+@pytest.mark.slow  # three `dbt source freshness` runs
 def test_raw_source_freshness_warns_then_errors_as_the_last_load_ages(clean_warehouse, manifest):
     """`dbt source freshness` over raw: fresh after a load, a warning once the newest rows are
     over a monthly cycle old, an error once a due date is well past."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from ingest.intake.pii import key_fingerprint
 from ingest.jobs.pipeline import ingest_landing
 
@@ -17,6 +19,7 @@ def _land(name: str, n: int) -> Path:
     return write_csv(landing_path(landing, "xiangshan", "org_coverage", name), [ORG_HEADER, org_row(n)])
 
 
+@pytest.mark.slow  # three runs of the real `swdw` command
 def test_a_pass_under_another_key_is_refused_naming_both_fingerprints(clean_warehouse):
     _land("2024年11月.csv", 1)
     ingest_landing(progress=None)  # the first pass records the key it hashed with
