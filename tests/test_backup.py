@@ -41,6 +41,22 @@ def _raw_counts(dsn: str) -> dict[str, int]:
     return {table: query(dsn, f"select count(*) from raw.{table}")[0][0] for table in tables}
 
 
+# the register's paths to kept files: a restore into another home moves them there
+MOVED_WITH_THE_HOME = ("archive_path", "feedback_path")
+
+
+def _digests(dsn: str) -> dict[str, str]:
+    """An md5 over every row of every raw and audit table (the paths that move with the home left out)."""
+    tables = query(
+        dsn, "select format('%%I.%%I', schemaname, tablename) from pg_tables where schemaname in ('raw', 'audit')"
+    )
+    row = "(to_jsonb(t) - array[" + ", ".join(f"'{c}'" for c in MOVED_WITH_THE_HOME) + "])::text"
+    return {
+        table: query(dsn, f"select md5(coalesce(string_agg({row}, '|' order by {row}), '')) from {table} t")[0][0]
+        for (table,) in tables
+    }
+
+
 @pytest.fixture()
 def loaded(clean_warehouse):
     """Three files through an ingest pass: one loaded, one superseding it, one quarantined."""
@@ -86,6 +102,7 @@ def test_restore_into_a_new_home_gives_back_the_record(loaded, swdw_home, tmp_pa
 
     register = query(loaded, REGISTER)
     raw_counts = _raw_counts(loaded)
+    digests = _digests(loaded)
     originals = query(loaded, "select submission_id, archive_path, sha256 from audit.submission order by 1")
     assert len(register) == 3 and raw_counts["org_coverage"] == 5
 
@@ -98,6 +115,7 @@ def test_restore_into_a_new_home_gives_back_the_record(loaded, swdw_home, tmp_pa
 
         assert query(dsn, REGISTER) == register
         assert _raw_counts(dsn) == raw_counts
+        assert _digests(dsn) == digests  # every row of every raw and audit table
         restored_originals = query(dsn, "select submission_id, archive_path, sha256 from audit.submission order by 1")
         for (sid, source_path, sha), (_, target_path, _) in zip(originals, restored_originals, strict=True):
             # the register now points into the new home, where the same bytes are kept
@@ -117,6 +135,15 @@ def test_restore_into_a_new_home_gives_back_the_record(loaded, swdw_home, tmp_pa
         assert resent.returncode == 0, resent.stdout + resent.stderr
         assert query(dsn, "select count(*) from audit.submission")[0][0] == len(register)
         assert _raw_counts(dsn) == raw_counts
+        # and a new file loads on top of the restored record
+        write_csv(
+            landing_path(landing, "xiangshan", "org_coverage", "2024年11月台账.csv"),
+            [ORG_HEADER, org_row(7, period="2024-11")],
+        )
+        fresh = run_cli("ingest", env={**env, "SWDW_LANDING_DIR": str(landing)})
+        assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+        assert query(dsn, "select count(*) from audit.submission where status = 'loaded'")[0][0] == 2
+        assert run_cli("audit", "verify", env=env).returncode == 0
 
         again = run_cli("restore", str(out), env=env)
         assert again.returncode == 2 and "not empty" in again.stderr, again.stderr
