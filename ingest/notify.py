@@ -16,12 +16,17 @@ or any secrets backend Airflow is set up with — and skips the others:
                   Login/password become basic auth. The body carries ``text`` (subject and lines,
                   what chat tools display) and the structured ``event``, ``subject``, ``lines``,
                   ``details``.
+Apprise           every URL of ``SWDW_ALERT_URLS`` (space or comma separated) and of the
+                  ``swdw_apprise`` connection (the Apprise provider's form, extra
+                  ``{"config": {"path": "<url>"}}``): DingTalk ``dingtalk://``, WeCom
+                  ``wecombot://``, Feishu ``feishu://``, mail ``mailto://``, any JSON endpoint
+                  ``json://``… one list for the chat tools Chinese offices read.
 
 Nothing secret lives in the repository: the connection values come from the deployment.
 Delivery problems are logged and returned, never raised: an alert must not turn a good load
 red, nor hide the original error in a failure callback.
 
-This module does not need Airflow: outside a task (the ``swdw`` CLI) the two connections
+This module does not need Airflow: outside a task (the ``swdw`` CLI) the connections
 are read straight from ``AIRFLOW_CONN_SWDW_SMTP`` / ``AIRFLOW_CONN_SWDW_WEBHOOK`` (URI or
 JSON, Airflow's formats).
 """
@@ -32,6 +37,7 @@ import base64
 import json
 import logging
 import os
+import re
 import smtplib
 import urllib.request
 from dataclasses import dataclass, field
@@ -42,6 +48,7 @@ log = logging.getLogger("swdw.notify")
 
 SMTP_CONN_ID = "swdw_smtp"
 WEBHOOK_CONN_ID = "swdw_webhook"
+APPRISE_CONN_ID = "swdw_apprise"
 WEBHOOK_TIMEOUT = 10.0
 SMTP_TIMEOUT = 15.0
 MAX_LINES = 200  # a quarantine wave of a thousand files still makes a readable alert
@@ -196,6 +203,31 @@ def send_email(conn: ConnectionInfo, subject: str, body: str) -> None:
     send_message(conn, message)
 
 
+def apprise_urls() -> list[str]:
+    """The Apprise URLs alerts go to: ``SWDW_ALERT_URLS`` (space or comma separated), then the
+    paths of the ``swdw_apprise`` connection (the Apprise provider's form: extra ``config`` is one
+    ``{"path": …}`` or a list of them, each path one URL or a list)."""
+    urls = [u for u in re.split(r"[\s,]+", os.environ.get("SWDW_ALERT_URLS", "")) if u]
+    conn = connection(APPRISE_CONN_ID)
+    config = (conn.extra.get("config") if conn else None) or []
+    for entry in config if isinstance(config, list) else [config]:
+        path = entry.get("path") if isinstance(entry, dict) else entry
+        urls.extend([path] if isinstance(path, str) else list(path or []))
+    return urls
+
+
+def send_apprise(urls: list[str], subject: str, text: str) -> None:
+    """One message to every Apprise URL (DingTalk, WeCom, Feishu, mail, JSON…); raises when none took it."""
+    import apprise  # loads its plugin registry: only when a URL is configured
+
+    sender = apprise.Apprise()
+    refused = [url.split("://", 1)[0] for url in urls if not sender.add(url)]
+    if refused:
+        raise ValueError(f"not Apprise URLs: {', '.join(refused)}:// …")
+    if not sender.notify(title=subject, body=text):
+        raise RuntimeError(f"Apprise delivered to none or not all of {len(urls)} URL(s)")
+
+
 def notify(
     event: str,
     subject: str,
@@ -223,6 +255,16 @@ def notify(
         (WEBHOOK_CONN_ID, lambda c: send_webhook(c, payload)),
         (SMTP_CONN_ID, lambda c: send_email(c, subject, text)),
     )
+    if urls := apprise_urls():
+        try:
+            send_apprise(urls, subject, text)
+            result[APPRISE_CONN_ID] = "sent"
+        except Exception as exc:
+            log.error("notification via Apprise failed: %s", exc)
+            print(f"swdw notify: delivery via Apprise failed: {exc}", flush=True)
+            result[APPRISE_CONN_ID] = f"failed: {exc}"
+    else:
+        result[APPRISE_CONN_ID] = "not configured"
     for conn_id, send in channels:
         conn = connection(conn_id)
         if conn is None:

@@ -27,6 +27,7 @@ def test_logs_only_when_nothing_is_configured(caplog, capsys):
     assert result == {
         "event": "quarantine",
         "logged": True,
+        "swdw_apprise": "not configured",
         "swdw_webhook": "not configured",
         "swdw_smtp": "not configured",
     }
@@ -49,6 +50,28 @@ def test_posts_json_to_the_webhook_connection(monkeypatch):
     assert body["lines"] == ["duji suggestion: missing", "相山 缺报"]
     assert body["details"] == {"period_month": "2024-12-01"}
     assert body["text"].startswith("[swdw] 2 report(s) overdue")
+
+
+def test_apprise_urls_from_the_variable_and_the_connection_each_get_the_alert(monkeypatch):
+    """One URL list for the chat tools (DingTalk, WeCom, Feishu…): here two JSON endpoints on loopback,
+    one from SWDW_ALERT_URLS, one from the swdw_apprise connection in the Apprise provider's form."""
+    with webhook_server() as (first, received_first), webhook_server() as (second, received_second):
+        monkeypatch.setenv("SWDW_ALERT_URLS", first.replace("http://", "json://"))
+        connection = {"conn_type": "apprise", "extra": {"config": {"path": second.replace("http://", "json://")}}}
+        monkeypatch.setenv("AIRFLOW_CONN_SWDW_APPRISE", json.dumps(connection))
+        result = notify.notify("quarantine", "1 份报送被退回", ["#7 duji/org_coverage/x.csv: 校验位错误"])
+    assert result["swdw_apprise"] == "sent"
+    for received in (received_first, received_second):
+        [delivered] = received
+        assert delivered["json"]["title"] == "[swdw] 1 份报送被退回"
+        assert "#7 duji/org_coverage/x.csv: 校验位错误" in delivered["json"]["message"]
+
+
+def test_an_apprise_url_that_cannot_deliver_is_reported_not_raised(monkeypatch):
+    monkeypatch.setenv("SWDW_ALERT_URLS", "json://127.0.0.1:1/hook")  # nothing listens on port 1
+    assert notify.notify("task_failed", "x failed")["swdw_apprise"].startswith("failed")
+    monkeypatch.setenv("SWDW_ALERT_URLS", "nosuchservice://x")
+    assert "not Apprise URLs" in notify.notify("task_failed", "x failed")["swdw_apprise"]
 
 
 def test_delivery_failure_is_reported_not_raised(monkeypatch):
