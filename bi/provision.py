@@ -12,11 +12,16 @@ Environment (set by ingest/bi/superset_env.py, or by docker-compose):
 
 from __future__ import annotations
 
+import json
 import os
+import uuid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import yaml
+
 DATABASE_FILE = "databases/swdw.yaml"
+METADATA_FILE = "metadata.yaml"
 PASSWORD_MASK = "XXXXXXXXXX"  # what Superset's exports carry instead of a password
 VIEWER_ROLE = "swdw_viewer"
 # Gamma never has SQL Lab; these are dropped anyway, should a future Gamma gain any of them
@@ -34,13 +39,38 @@ def bundle_contents(assets: Path, warehouse_uri: str) -> tuple[dict[str, str], d
         relative = path.relative_to(assets).as_posix()
         text = path.read_text(encoding="utf-8")
         if relative == DATABASE_FILE:
-            import yaml
-
             config = yaml.safe_load(text)
             config["sqlalchemy_uri"] = masked
             text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
         contents[relative] = text
     return contents, {DATABASE_FILE: password}
+
+
+def charts_only(contents: dict[str, str]) -> dict[str, str]:
+    """The bundle as a chart export (its metadata names the type it holds): charts, their
+    datasets and the database, no dashboards."""
+    metadata = {**yaml.safe_load(contents[METADATA_FILE]), "type": "Slice"}
+    return {
+        METADATA_FILE: yaml.safe_dump(metadata),
+        **{path: text for path, text in contents.items() if not path.startswith(("dashboards/", METADATA_FILE))},
+    }
+
+
+def check_query_contexts(contents: dict[str, str]) -> None:
+    """Every chart of the bundle has a saved query context that reads its own dataset: what the
+    chart-data API, CSV export and reports run."""
+    from superset import db
+    from superset.models.slice import Slice
+
+    for path, text in contents.items():
+        if not path.startswith("charts/"):
+            continue
+        chart = db.session.query(Slice).filter_by(uuid=uuid.UUID(yaml.safe_load(text)["uuid"])).one()
+        saved = json.loads(chart.query_context or "null")
+        if not saved or saved["datasource"] != {"id": chart.datasource_id, "type": "table"}:
+            raise SystemExit(
+                f"chart {chart.slice_name!r} has no query context on its dataset: {saved and saved['datasource']}"
+            )
 
 
 def ensure_user(sm, username: str, password: str, role_names: list[str], first: str) -> None:
@@ -80,6 +110,7 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         from superset import db, security_manager
+        from superset.commands.chart.importers.v1 import ImportChartsCommand
         from superset.commands.dashboard.importers.dispatcher import ImportDashboardsCommand
         from superset.connectors.sqla.models import SqlaTable
 
@@ -90,9 +121,11 @@ def main() -> None:
         contents, passwords = bundle_contents(Path(os.environ["SWDW_BI_ASSETS"]), os.environ["SWDW_BI_WAREHOUSE_URI"])
         with override_user(security_manager.find_user(username="admin")):  # owner of what is imported
             ImportDashboardsCommand(contents, passwords=passwords, overwrite=True).run()
+            # the dashboard import overwrites dashboards but keeps charts it already has: import
+            # the charts again, overwriting, so a regenerated bundle reaches an existing Superset
+            ImportChartsCommand(charts_only(contents), passwords=passwords, overwrite=True).run()
         db.session.commit()
-
-        import yaml
+        check_query_contexts(contents)
 
         dataset_uuids = {
             yaml.safe_load(text)["uuid"] for path, text in contents.items() if path.startswith("datasets/")

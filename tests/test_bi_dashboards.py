@@ -9,6 +9,9 @@ Needs bi/.venv (`make bi-install`, a prerequisite of `make test`) and /usr/bin/c
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import threading
 import time
@@ -37,6 +40,10 @@ HEADLINES = {
     "volunteer-services": [],
     "submission-quality": [],
 }
+
+
+def _bundle(kind: str) -> list[dict]:
+    return [yaml.safe_load(path.read_text()) for path in sorted((ASSETS / kind).rglob("*.yaml"))]
 
 
 def _dashboards() -> dict[str, int]:
@@ -225,3 +232,72 @@ def test_viewer_never_sees_the_warehouse_password(superset):
     for path in ("/api/v1/database/", f"/api/v1/database/{database_id}", f"/api/v1/database/{database_id}/connection"):
         response = viewer.get(f"{base}{path}", timeout=30)
         assert superset["reader"] not in response.text, path
+
+
+def _latest_period_value(warehouse, dataset: dict, metric: str, grain: str):
+    """A big number straight from the mart: the dataset's metric over its newest month or year."""
+    (expression,) = [m["expression"] for m in dataset["metrics"] if m["metric_name"] == metric]
+    unit = {"P1M": "month", "P1Y": "year"}[grain]
+    table, dttm = f"marts.{dataset['table_name']}", dataset["main_dttm_col"]
+    ((value,),) = query(
+        warehouse,
+        f"""select {expression} from {table}
+             where date_trunc('{unit}', {dttm}) = (select date_trunc('{unit}', max({dttm})) from {table})""",
+    )
+    return float(value)
+
+
+def test_every_chart_answers_the_chart_data_api_with_its_saved_query(superset, warehouse):
+    """What API clients, CSV export and reports use: the query context saved with each chart."""
+    base = superset["url"]
+    viewer = _api(base, "viewer", superset["viewer"])
+    datasets = {d["uuid"]: d for d in _bundle("datasets")}
+    big_numbers = {}
+    for chart in _bundle("charts"):
+        started = time.monotonic()
+        saved = viewer.get(f"{base}/api/v1/chart/{chart['uuid']}", timeout=30)
+        assert saved.status_code == 200, saved.text
+        entry = saved.json()["result"]
+        assert entry["query_context"], f"{chart['slice_name']}: no saved query context"
+        context = json.loads(entry["query_context"])
+        assert context["datasource"] == {"id": entry["datasource_id"], "type": "table"}, chart["slice_name"]
+
+        answer = viewer.get(f"{base}/api/v1/chart/{entry['id']}/data/", timeout=120)
+        assert answer.status_code == 200, f"{chart['slice_name']}: {answer.text[:500]}"
+        (result,) = answer.json()["result"]
+        assert result["rowcount"] >= 1 and result["data"], chart["slice_name"]
+        print(f"{chart['slice_name']}: {result['rowcount']} rows in {time.monotonic() - started:.2f}s")
+        if chart["viz_type"] == "big_number":
+            params = chart["params"]
+            latest = max(result["data"], key=lambda row: row[params["x_axis"]])
+            shown = latest[params["metric"]]
+            expected = _latest_period_value(
+                warehouse, datasets[chart["dataset_uuid"]], params["metric"], params["time_grain_sqla"]
+            )
+            assert shown == pytest.approx(expected), chart["slice_name"]
+            big_numbers[params["metric"]] = shown
+
+    # the sample's headline figures, as the dashboards show them
+    assert set(big_numbers) >= {"party_org_coverage", "received"}, "the bundle lost a headline big number"
+    assert f"{big_numbers['party_org_coverage']:.2%}" == f"{sample.TARGET_PARTY_ORG_COVERAGE_PCT:.2f}%"
+    assert big_numbers["received"] == sample.TARGET_SUGGESTIONS_RECEIVED
+
+
+def test_a_chart_exports_as_csv_through_the_api(superset, warehouse):
+    base = superset["url"]
+    viewer = _api(base, "viewer", superset["viewer"])
+    (pie,) = [c for c in _bundle("charts") if c["slice_name"] == "征集渠道"]
+    chart_id = viewer.get(f"{base}/api/v1/chart/{pie['uuid']}", timeout=30).json()["result"]["id"]
+    exported = viewer.get(f"{base}/api/v1/chart/{chart_id}/data/?format=csv", timeout=120)
+    assert exported.status_code == 200, exported.text[:500]
+    assert exported.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    by_channel = {row[pie["params"]["groupby"][0]]: int(float(row[pie["params"]["metric"]])) for row in rows}
+    expected = dict(
+        query(
+            warehouse,
+            """select channel_label, sum(suggestions_received)::int
+                 from marts.mart_petition_conversion group by channel_label""",
+        )
+    )
+    assert by_channel == expected
