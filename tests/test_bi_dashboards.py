@@ -291,8 +291,13 @@ def test_a_chart_exports_as_csv_through_the_api(superset, warehouse):
     exported = viewer.get(f"{base}/api/v1/chart/{chart_id}/data/?format=csv", timeout=120)
     assert exported.status_code == 200, exported.text[:500]
     assert exported.headers["Content-Type"].startswith("text/csv")
+    # the staff read the export: its header is the dataset's Chinese labels
+    (dataset,) = [d for d in _bundle("datasets") if d["uuid"] == pie["dataset_uuid"]]
+    labels = {c["column_name"]: c["verbose_name"] for c in dataset["columns"]}
+    labels |= {m["metric_name"]: m["verbose_name"] for m in dataset["metrics"]}
+    channel, received = labels[pie["params"]["groupby"][0]], labels[pie["params"]["metric"]]
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
-    by_channel = {row[pie["params"]["groupby"][0]]: int(float(row[pie["params"]["metric"]])) for row in rows}
+    by_channel = {row[channel]: int(float(row[received])) for row in rows}
     expected = dict(
         query(
             warehouse,
