@@ -13,6 +13,8 @@ import csv
 import io
 import json
 import os
+import secrets
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -306,3 +308,124 @@ def test_a_chart_exports_as_csv_through_the_api(superset, warehouse):
         )
     )
     assert by_channel == expected
+
+
+def _district_viewer(superset, district: str) -> requests.Session:
+    """A user of the district's role, made as an operator would (`superset fab create-user`)."""
+    from ingest.bi.superset_env import superset_env
+
+    paths = superset["paths"]
+    username, password = f"district_{district}", secrets.token_urlsafe(16)
+    created = subprocess.run(
+        [
+            str(paths.venv_bin / "superset"),
+            "fab",
+            "create-user",
+            "--role",
+            f"swdw_district_{district}",
+            "--username",
+            username,
+            "--firstname",
+            "district",
+            "--lastname",
+            district,
+            "--email",
+            f"{username}@example.invalid",
+            "--password",
+            password,
+        ],
+        env=superset_env(paths),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert created.returncode == 0, created.stdout[-2000:] + created.stderr[-2000:]
+    return _api(superset["url"], username, password)
+
+
+def _grouped(session, base: str, dataset_id: int, column: str, metric: str) -> dict:
+    body = {
+        "datasource": {"id": dataset_id, "type": "table"},
+        "queries": [{"columns": [column], "metrics": [metric], "row_limit": 1000}],
+        "result_format": "json",
+        "result_type": "full",
+    }
+    answer = session.post(f"{base}/api/v1/chart/data", json=body, timeout=60)
+    assert answer.status_code == 200, answer.text[:500]
+    return {row[column]: row[metric] for row in answer.json()["result"][0]["data"]}
+
+
+def test_a_district_viewer_sees_only_its_district(superset, warehouse):
+    base = superset["url"]
+    admin = _api(base, "admin", superset["admin"])
+    viewer = _api(base, "viewer", superset["viewer"])
+    datasets = {d["table_name"]: d["id"] for d in admin.get(f"{base}/api/v1/dataset/", timeout=30).json()["result"]}
+    codes = [
+        code for (code,) in query(warehouse, "select district_code from marts.dim_district where not is_city_level")
+    ]
+    roles = {
+        r["name"] for r in admin.get(f"{base}/api/v1/security/roles/?q=(page_size:100)", timeout=30).json()["result"]
+    }
+    assert {f"swdw_district_{code}" for code in codes} <= roles
+    district = "340603"
+    assert district in codes
+    district_viewer = _district_viewer(superset, district)
+
+    # every district-coded mart: the city viewer sees every district, the district viewer its own
+    for table, metric in (
+        ("mart_coverage", "orgs_total"),
+        ("mart_service_counts", "activities"),
+        ("mart_petition_conversion", "received"),
+    ):
+        everything = _grouped(viewer, base, datasets[table], "district_code", metric)
+        own = _grouped(district_viewer, base, datasets[table], "district_code", metric)
+        assert len(everything) > 1, table
+        assert set(own) == {district}, table
+        assert own[district] == everything[district], table
+
+    # per-department data: only the departments reporting for the district
+    departments = _grouped(district_viewer, base, datasets["mart_submission_quality"], "department_code", "expected")
+    reporting = {
+        code
+        for (code,) in query(
+            warehouse,
+            "select department_code from marts.dim_department where %s = any(string_to_array(reports_for, '|'))",
+            (district,),
+        )
+    }
+    assert departments and set(departments) <= reporting
+
+    # a saved chart through the chart-data API: the district's big number, not the city's
+    (chart,) = [c for c in _bundle("charts") if c["slice_name"] == "征集建议（本年度）"]
+    chart_id = district_viewer.get(f"{base}/api/v1/chart/{chart['uuid']}", timeout=30).json()["result"]["id"]
+    answer = district_viewer.get(f"{base}/api/v1/chart/{chart_id}/data/", timeout=120)
+    assert answer.status_code == 200, answer.text[:500]
+    latest = max(answer.json()["result"][0]["data"], key=lambda row: row["received_month"])
+    ((expected,),) = query(
+        warehouse,
+        """select sum(suggestions_received) from marts.mart_petition_conversion
+            where district_code = %s and date_trunc('year', received_month)
+                  = (select date_trunc('year', max(received_month)) from marts.mart_petition_conversion)""",
+        (district,),
+    )
+    assert latest["received"] == expected
+    assert expected < sample.TARGET_SUGGESTIONS_RECEIVED  # the city's figure is not the district's
+
+
+def test_each_start_restores_what_the_bundle_says_of_a_chart(superset):
+    """An existing Superset gets the bundle's charts again on every `swdw bi up`, not only a new one."""
+    from ingest.bi import server
+
+    base = superset["url"]
+    admin = _api(base, "admin", superset["admin"])
+    (chart,) = [c for c in _bundle("charts") if c["slice_name"] == "征集渠道"]
+    chart_id = admin.get(f"{base}/api/v1/chart/{chart['uuid']}", timeout=30).json()["result"]["id"]
+    cleared = admin.put(f"{base}/api/v1/chart/{chart_id}", json={"query_context": None}, timeout=30)
+    assert cleared.status_code == 200, cleared.text
+    assert admin.get(f"{base}/api/v1/chart/{chart_id}", timeout=30).json()["result"]["query_context"] is None
+
+    server.prepare(superset["paths"], announce=lambda _msg: None)  # what every start runs
+    restored = admin.get(f"{base}/api/v1/chart/{chart_id}", timeout=30).json()["result"]
+    assert json.loads(restored["query_context"])["datasource"] == {"id": restored["datasource_id"], "type": "table"}
+    assert admin.get(f"{base}/api/v1/chart/{chart_id}/data/", timeout=120).status_code == 200
