@@ -310,25 +310,29 @@ def test_a_chart_exports_as_csv_through_the_api(superset, warehouse):
     assert by_channel == expected
 
 
-def _district_viewer(superset, district: str) -> requests.Session:
-    """A user of the district's role, made as an operator would (`superset fab create-user`)."""
+DISTRICT = "340603"  # 相山区: the district whose viewer the tests play
+
+
+@pytest.fixture(scope="module")
+def district_user(superset) -> tuple[str, str]:
+    """A user of one district's role, made as an operator would (`superset fab create-user`)."""
     from ingest.bi.superset_env import superset_env
 
     paths = superset["paths"]
-    username, password = f"district_{district}", secrets.token_urlsafe(16)
+    username, password = f"district_{DISTRICT}", secrets.token_urlsafe(16)
     created = subprocess.run(
         [
             str(paths.venv_bin / "superset"),
             "fab",
             "create-user",
             "--role",
-            f"swdw_district_{district}",
+            f"swdw_district_{DISTRICT}",
             "--username",
             username,
             "--firstname",
             "district",
             "--lastname",
-            district,
+            DISTRICT,
             "--email",
             f"{username}@example.invalid",
             "--password",
@@ -341,7 +345,7 @@ def _district_viewer(superset, district: str) -> requests.Session:
         check=False,
     )
     assert created.returncode == 0, created.stdout[-2000:] + created.stderr[-2000:]
-    return _api(superset["url"], username, password)
+    return username, password
 
 
 def _grouped(session, base: str, dataset_id: int, column: str, metric: str) -> dict:
@@ -356,7 +360,7 @@ def _grouped(session, base: str, dataset_id: int, column: str, metric: str) -> d
     return {row[column]: row[metric] for row in answer.json()["result"][0]["data"]}
 
 
-def test_a_district_viewer_sees_only_its_district(superset, warehouse):
+def test_a_district_viewer_sees_only_its_district(superset, warehouse, district_user):
     base = superset["url"]
     admin = _api(base, "admin", superset["admin"])
     viewer = _api(base, "viewer", superset["viewer"])
@@ -368,9 +372,9 @@ def test_a_district_viewer_sees_only_its_district(superset, warehouse):
         r["name"] for r in admin.get(f"{base}/api/v1/security/roles/?q=(page_size:100)", timeout=30).json()["result"]
     }
     assert {f"swdw_district_{code}" for code in codes} <= roles
-    district = "340603"
+    district = DISTRICT
     assert district in codes
-    district_viewer = _district_viewer(superset, district)
+    district_viewer = _api(base, *district_user)
 
     # every district-coded mart: the city viewer sees every district, the district viewer its own
     for table, metric in (
@@ -429,3 +433,43 @@ def test_each_start_restores_what_the_bundle_says_of_a_chart(superset):
     restored = admin.get(f"{base}/api/v1/chart/{chart_id}", timeout=30).json()["result"]
     assert json.loads(restored["query_context"])["datasource"] == {"id": restored["datasource_id"], "type": "table"}
     assert admin.get(f"{base}/api/v1/chart/{chart_id}/data/", timeout=120).status_code == 200
+
+
+@pytest.mark.browser
+def test_a_district_viewer_sees_only_its_district_on_screen(superset, warehouse, district_user):
+    """The tables name districts and departments in the page (the ECharts canvases do not):
+    the district's own are there, no other's."""
+    from playwright.sync_api import sync_playwright
+
+    from ingest.bi import browser
+
+    names = dict(
+        query(warehouse, "select district_code, district_name from marts.dim_district where not is_city_level")
+    )
+    departments = dict(query(warehouse, "select department_code, department_name from marts.dim_department"))
+    reporting = {
+        code
+        for (code,) in query(
+            warehouse,
+            "select department_code from marts.dim_department where %s = any(string_to_array(reports_for, '|'))",
+            (DISTRICT,),
+        )
+    }
+    own = {"two-coverages": {names[DISTRICT]}, "submission-quality": {departments[c] for c in reporting}}
+    others = {
+        "two-coverages": {name for code, name in names.items() if code != DISTRICT},
+        "submission-quality": {name for code, name in departments.items() if code not in reporting},
+    }
+    with sync_playwright() as playwright:
+        chromium = browser.launch(playwright)
+        try:
+            page = chromium.new_page(viewport={"width": 1400, "height": 2200}, locale="zh-CN")
+            browser.login(page, superset["url"], *district_user)
+            for slug in own:
+                rendered = browser.open_dashboard(page, superset["url"], slug, _dashboards()[slug])
+                assert rendered.errors == [], f"{slug}: {rendered.errors}"
+                assert all(name in rendered.text for name in own[slug]), slug
+                shown = [name for name in others[slug] if name in rendered.text]
+                assert shown == [], f"{slug}: a district viewer sees {shown}"
+        finally:
+            chromium.close()
