@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -139,6 +140,10 @@ def districts(warehouse_uri: str) -> dict[str, list[str]]:
 def district_filters(datasets: list, district: str, departments: list[str]) -> dict[str, tuple[str, list]]:
     """The row filters of one district: {key column: (clause, datasets)} — its district code, or
     for per-department data the departments reporting for it."""
+    # the codes go into SQL text: seeds are edited by hand, so only plain codes pass
+    for code in (district, *departments):
+        if not re.fullmatch(r"[0-9A-Za-z_]+", code):
+            raise SystemExit(f"district or department code {code!r} is not a plain code")
     filters: dict[str, tuple[str, list]] = {}
     for dataset in datasets:
         columns = {c.column_name for c in dataset.columns}
