@@ -279,6 +279,7 @@ def pie(dataset: str, groupby: str, metric: str) -> dict:
         **_common(dataset, "pie"),
         "groupby": [groupby],
         "metric": metric,
+        "sort_by_metric": True,
         "show_labels": True,
         "label_type": "key_percent",
         "number_format": ",d",

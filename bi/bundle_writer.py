@@ -8,12 +8,14 @@ regenerating never changes one: dashboard URLs, exposures and anything a user bo
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from pathlib import Path
 
 import yaml
 from bundle_spec import DASHBOARDS, DATABASE_NAME, DATASETS
+from query_context import query_context
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 NAMESPACE = uuid.UUID("8f0c1d2e-5a3b-4c6d-9e7f-14a0b1c2d3e4")  # swdw BI, fixed forever
@@ -129,7 +131,8 @@ def chart_yaml(name: str, params: dict) -> dict:
         "certification_details": None,
         "viz_type": params["viz_type"],
         "params": params,
-        "query_context": None,
+        # what the chart-data API runs; the importer points its datasource at the real dataset
+        "query_context": json.dumps(query_context(params), ensure_ascii=False, sort_keys=True),
         "cache_timeout": None,
         "uuid": stable_uuid("chart", name),
         "version": VERSION,

@@ -12,13 +12,20 @@ Environment (set by ingest/bi/superset_env.py, or by docker-compose):
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import uuid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import yaml
+
 DATABASE_FILE = "databases/swdw.yaml"
+METADATA_FILE = "metadata.yaml"
 PASSWORD_MASK = "XXXXXXXXXX"  # what Superset's exports carry instead of a password
 VIEWER_ROLE = "swdw_viewer"
+DISTRICT_ROLE = "swdw_district_{code}"  # a district's viewers: the viewer's rights, their rows only
 # Gamma never has SQL Lab; these are dropped anyway, should a future Gamma gain any of them
 FORBIDDEN_FOR_VIEWERS = {"SQL Lab", "SQLLab", "Query", "SavedQuery", "TabStateView", "SqlLab"}
 
@@ -34,13 +41,38 @@ def bundle_contents(assets: Path, warehouse_uri: str) -> tuple[dict[str, str], d
         relative = path.relative_to(assets).as_posix()
         text = path.read_text(encoding="utf-8")
         if relative == DATABASE_FILE:
-            import yaml
-
             config = yaml.safe_load(text)
             config["sqlalchemy_uri"] = masked
             text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
         contents[relative] = text
     return contents, {DATABASE_FILE: password}
+
+
+def charts_only(contents: dict[str, str]) -> dict[str, str]:
+    """The bundle as a chart export (its metadata names the type it holds): charts, their
+    datasets and the database, no dashboards."""
+    metadata = {**yaml.safe_load(contents[METADATA_FILE]), "type": "Slice"}
+    return {
+        METADATA_FILE: yaml.safe_dump(metadata),
+        **{path: text for path, text in contents.items() if not path.startswith(("dashboards/", METADATA_FILE))},
+    }
+
+
+def check_query_contexts(contents: dict[str, str]) -> None:
+    """Every chart of the bundle has a saved query context that reads its own dataset: what the
+    chart-data API, CSV export and reports run."""
+    from superset import db
+    from superset.models.slice import Slice
+
+    for path, text in contents.items():
+        if not path.startswith("charts/"):
+            continue
+        chart = db.session.query(Slice).filter_by(uuid=uuid.UUID(yaml.safe_load(text)["uuid"])).one()
+        saved = json.loads(chart.query_context or "null")
+        if not saved or saved["datasource"] != {"id": chart.datasource_id, "type": "table"}:
+            raise SystemExit(
+                f"chart {chart.slice_name!r} has no query context on its dataset: {saved and saved['datasource']}"
+            )
 
 
 def ensure_user(sm, username: str, password: str, role_names: list[str], first: str) -> None:
@@ -74,12 +106,102 @@ def ensure_viewer_role(sm, dataset_perms: list[str]) -> None:
     db.session.commit()
 
 
+def districts(warehouse_uri: str) -> dict[str, list[str]]:
+    """{district code: the departments reporting for it} from the district and department
+    dimensions (built from the seeds), the city level excepted: it sees everything. Empty while
+    the marts are not built yet; the next `swdw bi up` after a build provisions them."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(warehouse_uri)
+    try:
+        with engine.connect() as conn:
+            if conn.execute(sqlalchemy.text("select to_regclass('marts.dim_district')")).scalar() is None:
+                return {}
+            rows = conn.execute(
+                sqlalchemy.text(
+                    """select d.district_code, p.department_code
+                         from marts.dim_district d
+                         left join marts.dim_department p
+                           on d.district_code = any(string_to_array(p.reports_for, '|'))
+                        where not d.is_city_level
+                        order by 1, 2"""
+                )
+            ).fetchall()
+    finally:
+        engine.dispose()
+    result: dict[str, list[str]] = {}
+    for district, department in rows:
+        result.setdefault(district, [])
+        if department:
+            result[district].append(department)
+    return result
+
+
+def district_filters(datasets: list, district: str, departments: list[str]) -> dict[str, tuple[str, list]]:
+    """The row filters of one district: {key column: (clause, datasets)} — its district code, or
+    for per-department data the departments reporting for it."""
+    # the codes go into SQL text: seeds are edited by hand, so only plain codes pass
+    for code in (district, *departments):
+        if not re.fullmatch(r"[0-9A-Za-z_]+", code):
+            raise SystemExit(f"district or department code {code!r} is not a plain code")
+    filters: dict[str, tuple[str, list]] = {}
+    for dataset in datasets:
+        columns = {c.column_name for c in dataset.columns}
+        if "district_code" in columns:
+            key, clause = "district_code", f"district_code = '{district}'"
+        elif "department_code" in columns:
+            listed = ", ".join(f"'{d}'" for d in departments)
+            key, clause = "department_code", f"department_code in ({listed})" if departments else "1 = 0"
+        else:
+            raise SystemExit(f"dataset {dataset.table_name} has neither a district nor a department column")
+        filters.setdefault(key, (clause, []))[1].append(dataset)
+    return filters
+
+
+def ensure_district_roles(sm, datasets: list, by_district: dict[str, list[str]]) -> None:
+    """One role per district: the viewer's permissions, and row-level security filters on every
+    mart dataset so its users see their district's rows only, on screen and through the API.
+    A district gone from the seed loses its filters and its access."""
+    from superset import db
+    from superset.connectors.sqla.models import RowLevelSecurityFilter
+    from superset.utils.core import RowLevelSecurityFilterType
+
+    viewer_permissions = list(sm.find_role(VIEWER_ROLE).permissions)
+    wanted = {}
+    for code, departments in by_district.items():
+        role = sm.add_role(DISTRICT_ROLE.format(code=code))
+        role.permissions = list(viewer_permissions)
+        for key, (clause, tables) in district_filters(datasets, code, departments).items():
+            wanted[f"{role.name}:{key}"] = (role, key, clause, tables)
+    existing = {
+        rls.name: rls
+        for rls in db.session.query(RowLevelSecurityFilter).filter(RowLevelSecurityFilter.name.like("swdw_district_%"))
+    }
+    for name, rls in existing.items():
+        if name not in wanted:
+            for role in rls.roles:
+                role.permissions = []
+            db.session.delete(rls)
+    for name, (role, key, clause, tables) in wanted.items():
+        rls = existing.get(name) or RowLevelSecurityFilter(name=name)
+        rls.filter_type = RowLevelSecurityFilterType.REGULAR
+        # filters sharing a group key are OR-ed: a user of two districts sees both
+        rls.group_key = key
+        rls.clause = clause
+        rls.tables = tables
+        rls.roles = [role]
+        rls.description = "swdw: a district's rows (bi/provision.py)"
+        db.session.add(rls)
+    db.session.commit()
+
+
 def main() -> None:
     from superset.app import create_app
 
     app = create_app()
     with app.app_context():
         from superset import db, security_manager
+        from superset.commands.chart.importers.v1 import ImportChartsCommand
         from superset.commands.dashboard.importers.dispatcher import ImportDashboardsCommand
         from superset.connectors.sqla.models import SqlaTable
 
@@ -90,9 +212,11 @@ def main() -> None:
         contents, passwords = bundle_contents(Path(os.environ["SWDW_BI_ASSETS"]), os.environ["SWDW_BI_WAREHOUSE_URI"])
         with override_user(security_manager.find_user(username="admin")):  # owner of what is imported
             ImportDashboardsCommand(contents, passwords=passwords, overwrite=True).run()
+            # the dashboard import overwrites dashboards but keeps charts it already has: import
+            # the charts again, overwriting, so a regenerated bundle reaches an existing Superset
+            ImportChartsCommand(charts_only(contents), passwords=passwords, overwrite=True).run()
         db.session.commit()
-
-        import yaml
+        check_query_contexts(contents)
 
         dataset_uuids = {
             yaml.safe_load(text)["uuid"] for path, text in contents.items() if path.startswith("datasets/")
@@ -106,7 +230,12 @@ def main() -> None:
         ensure_viewer_role(security_manager, [d.perm for d in datasets])
         ensure_user(security_manager, "viewer", os.environ["SWDW_BI_VIEWER_PASSWORD"], [VIEWER_ROLE], "viewer")
         db.session.commit()
-        print(f"imported {len(contents)} bundle files; role {VIEWER_ROLE} reads {len(datasets)} mart datasets")
+        by_district = districts(os.environ["SWDW_BI_WAREHOUSE_URI"])
+        ensure_district_roles(security_manager, datasets, by_district)
+        print(
+            f"imported {len(contents)} bundle files; role {VIEWER_ROLE} reads {len(datasets)} mart datasets; "
+            f"{len(by_district)} district roles"
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -124,3 +125,22 @@ def _chart_uuids(dashboard: dict) -> set[str]:
     return {
         n["meta"]["uuid"] for n in dashboard["position"].values() if isinstance(n, dict) and n.get("type") == "CHART"
     }
+
+
+def test_every_chart_carries_a_query_context_on_its_own_dataset():
+    """The saved query (what the chart-data API runs) is the chart's form data, and names only
+    columns and metrics its dataset has: a typo here would be a 400 for API clients only."""
+    datasets = {d["uuid"]: d for d in _load("datasets").values()}
+    for path, chart in _load("charts").items():
+        context = json.loads(chart["query_context"])
+        assert context["form_data"] == chart["params"], path
+        assert context["result_format"] == "json" and context["queries"], path
+        dataset = datasets[chart["dataset_uuid"]]
+        columns = {c["column_name"] for c in dataset["columns"]}
+        metrics = {m["metric_name"] for m in dataset["metrics"]}
+        for query in context["queries"]:
+            named = [c["sqlExpression"] if isinstance(c, dict) else c for c in query["columns"]]
+            named += [f["col"] for f in query["filters"]]
+            assert named and set(named) <= columns, (path, set(named) - columns)
+            assert set(query.get("metrics", [])) <= metrics, (path, set(query["metrics"]) - metrics)
+            assert query["row_limit"] == chart["params"]["row_limit"], path

@@ -9,7 +9,12 @@ Needs bi/.venv (`make bi-install`, a prerequisite of `make test`) and /usr/bin/c
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
+import secrets
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -37,6 +42,10 @@ HEADLINES = {
     "volunteer-services": [],
     "submission-quality": [],
 }
+
+
+def _bundle(kind: str) -> list[dict]:
+    return [yaml.safe_load(path.read_text()) for path in sorted((ASSETS / kind).rglob("*.yaml"))]
 
 
 def _dashboards() -> dict[str, int]:
@@ -225,3 +234,242 @@ def test_viewer_never_sees_the_warehouse_password(superset):
     for path in ("/api/v1/database/", f"/api/v1/database/{database_id}", f"/api/v1/database/{database_id}/connection"):
         response = viewer.get(f"{base}{path}", timeout=30)
         assert superset["reader"] not in response.text, path
+
+
+def _latest_period_value(warehouse, dataset: dict, metric: str, grain: str):
+    """A big number straight from the mart: the dataset's metric over its newest month or year."""
+    (expression,) = [m["expression"] for m in dataset["metrics"] if m["metric_name"] == metric]
+    unit = {"P1M": "month", "P1Y": "year"}[grain]
+    table, dttm = f"marts.{dataset['table_name']}", dataset["main_dttm_col"]
+    ((value,),) = query(
+        warehouse,
+        f"""select {expression} from {table}
+             where date_trunc('{unit}', {dttm}) = (select date_trunc('{unit}', max({dttm})) from {table})""",
+    )
+    return float(value)
+
+
+def test_every_chart_answers_the_chart_data_api_with_its_saved_query(superset, warehouse):
+    """What API clients, CSV export and reports use: the query context saved with each chart."""
+    base = superset["url"]
+    viewer = _api(base, "viewer", superset["viewer"])
+    datasets = {d["uuid"]: d for d in _bundle("datasets")}
+    big_numbers = {}
+    for chart in _bundle("charts"):
+        started = time.monotonic()
+        saved = viewer.get(f"{base}/api/v1/chart/{chart['uuid']}", timeout=30)
+        assert saved.status_code == 200, saved.text
+        entry = saved.json()["result"]
+        assert entry["query_context"], f"{chart['slice_name']}: no saved query context"
+        context = json.loads(entry["query_context"])
+        assert context["datasource"] == {"id": entry["datasource_id"], "type": "table"}, chart["slice_name"]
+
+        answer = viewer.get(f"{base}/api/v1/chart/{entry['id']}/data/", timeout=120)
+        assert answer.status_code == 200, f"{chart['slice_name']}: {answer.text[:500]}"
+        (result,) = answer.json()["result"]
+        assert result["rowcount"] >= 1 and result["data"], chart["slice_name"]
+        print(f"{chart['slice_name']}: {result['rowcount']} rows in {time.monotonic() - started:.2f}s")
+        if chart["viz_type"] == "big_number":
+            params = chart["params"]
+            latest = max(result["data"], key=lambda row: row[params["x_axis"]])
+            shown = latest[params["metric"]]
+            expected = _latest_period_value(
+                warehouse, datasets[chart["dataset_uuid"]], params["metric"], params["time_grain_sqla"]
+            )
+            assert shown == pytest.approx(expected), chart["slice_name"]
+            big_numbers[params["metric"]] = shown
+
+    # the sample's headline figures, as the dashboards show them
+    assert set(big_numbers) >= {"party_org_coverage", "received"}, "the bundle lost a headline big number"
+    assert f"{big_numbers['party_org_coverage']:.2%}" == f"{sample.TARGET_PARTY_ORG_COVERAGE_PCT:.2f}%"
+    assert big_numbers["received"] == sample.TARGET_SUGGESTIONS_RECEIVED
+
+
+def test_a_chart_exports_as_csv_through_the_api(superset, warehouse):
+    base = superset["url"]
+    viewer = _api(base, "viewer", superset["viewer"])
+    (pie,) = [c for c in _bundle("charts") if c["slice_name"] == "征集渠道"]
+    chart_id = viewer.get(f"{base}/api/v1/chart/{pie['uuid']}", timeout=30).json()["result"]["id"]
+    exported = viewer.get(f"{base}/api/v1/chart/{chart_id}/data/?format=csv", timeout=120)
+    assert exported.status_code == 200, exported.text[:500]
+    assert exported.headers["Content-Type"].startswith("text/csv")
+    # the staff read the export: its header is the dataset's Chinese labels
+    (dataset,) = [d for d in _bundle("datasets") if d["uuid"] == pie["dataset_uuid"]]
+    labels = {c["column_name"]: c["verbose_name"] for c in dataset["columns"]}
+    labels |= {m["metric_name"]: m["verbose_name"] for m in dataset["metrics"]}
+    channel, received = labels[pie["params"]["groupby"][0]], labels[pie["params"]["metric"]]
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    by_channel = {row[channel]: int(float(row[received])) for row in rows}
+    expected = dict(
+        query(
+            warehouse,
+            """select channel_label, sum(suggestions_received)::int
+                 from marts.mart_petition_conversion group by channel_label""",
+        )
+    )
+    assert by_channel == expected
+
+
+DISTRICT = "340603"  # 相山区: the district whose viewer the tests play
+
+
+@pytest.fixture(scope="module")
+def district_user(superset) -> tuple[str, str]:
+    """A user of one district's role, made as an operator would (`superset fab create-user`)."""
+    from ingest.bi.superset_env import superset_env
+
+    paths = superset["paths"]
+    username, password = f"district_{DISTRICT}", secrets.token_urlsafe(16)
+    created = subprocess.run(
+        [
+            str(paths.venv_bin / "superset"),
+            "fab",
+            "create-user",
+            "--role",
+            f"swdw_district_{DISTRICT}",
+            "--username",
+            username,
+            "--firstname",
+            "district",
+            "--lastname",
+            DISTRICT,
+            "--email",
+            f"{username}@example.invalid",
+            "--password",
+            password,
+        ],
+        env=superset_env(paths),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert created.returncode == 0, created.stdout[-2000:] + created.stderr[-2000:]
+    return username, password
+
+
+def _grouped(session, base: str, dataset_id: int, column: str, metric: str) -> dict:
+    body = {
+        "datasource": {"id": dataset_id, "type": "table"},
+        "queries": [{"columns": [column], "metrics": [metric], "row_limit": 1000}],
+        "result_format": "json",
+        "result_type": "full",
+    }
+    answer = session.post(f"{base}/api/v1/chart/data", json=body, timeout=60)
+    assert answer.status_code == 200, answer.text[:500]
+    return {row[column]: row[metric] for row in answer.json()["result"][0]["data"]}
+
+
+def test_a_district_viewer_sees_only_its_district(superset, warehouse, district_user):
+    base = superset["url"]
+    admin = _api(base, "admin", superset["admin"])
+    viewer = _api(base, "viewer", superset["viewer"])
+    datasets = {d["table_name"]: d["id"] for d in admin.get(f"{base}/api/v1/dataset/", timeout=30).json()["result"]}
+    codes = [
+        code for (code,) in query(warehouse, "select district_code from marts.dim_district where not is_city_level")
+    ]
+    roles = {
+        r["name"] for r in admin.get(f"{base}/api/v1/security/roles/?q=(page_size:100)", timeout=30).json()["result"]
+    }
+    assert {f"swdw_district_{code}" for code in codes} <= roles
+    district = DISTRICT
+    assert district in codes
+    district_viewer = _api(base, *district_user)
+
+    # every district-coded mart: the city viewer sees every district, the district viewer its own
+    for table, metric in (
+        ("mart_coverage", "orgs_total"),
+        ("mart_service_counts", "activities"),
+        ("mart_petition_conversion", "received"),
+    ):
+        everything = _grouped(viewer, base, datasets[table], "district_code", metric)
+        own = _grouped(district_viewer, base, datasets[table], "district_code", metric)
+        assert len(everything) > 1, table
+        assert set(own) == {district}, table
+        assert own[district] == everything[district], table
+
+    # per-department data: only the departments reporting for the district
+    departments = _grouped(district_viewer, base, datasets["mart_submission_quality"], "department_code", "expected")
+    reporting = {
+        code
+        for (code,) in query(
+            warehouse,
+            "select department_code from marts.dim_department where %s = any(string_to_array(reports_for, '|'))",
+            (district,),
+        )
+    }
+    assert departments and set(departments) <= reporting
+
+    # a saved chart through the chart-data API: the district's big number, not the city's
+    (chart,) = [c for c in _bundle("charts") if c["slice_name"] == "征集建议（本年度）"]
+    chart_id = district_viewer.get(f"{base}/api/v1/chart/{chart['uuid']}", timeout=30).json()["result"]["id"]
+    answer = district_viewer.get(f"{base}/api/v1/chart/{chart_id}/data/", timeout=120)
+    assert answer.status_code == 200, answer.text[:500]
+    latest = max(answer.json()["result"][0]["data"], key=lambda row: row["received_month"])
+    ((expected,),) = query(
+        warehouse,
+        """select sum(suggestions_received) from marts.mart_petition_conversion
+            where district_code = %s and date_trunc('year', received_month)
+                  = (select date_trunc('year', max(received_month)) from marts.mart_petition_conversion)""",
+        (district,),
+    )
+    assert latest["received"] == expected
+    assert expected < sample.TARGET_SUGGESTIONS_RECEIVED  # the city's figure is not the district's
+
+
+def test_each_start_restores_what_the_bundle_says_of_a_chart(superset):
+    """An existing Superset gets the bundle's charts again on every `swdw bi up`, not only a new one."""
+    from ingest.bi import server
+
+    base = superset["url"]
+    admin = _api(base, "admin", superset["admin"])
+    (chart,) = [c for c in _bundle("charts") if c["slice_name"] == "征集渠道"]
+    chart_id = admin.get(f"{base}/api/v1/chart/{chart['uuid']}", timeout=30).json()["result"]["id"]
+    cleared = admin.put(f"{base}/api/v1/chart/{chart_id}", json={"query_context": None}, timeout=30)
+    assert cleared.status_code == 200, cleared.text
+    assert admin.get(f"{base}/api/v1/chart/{chart_id}", timeout=30).json()["result"]["query_context"] is None
+
+    server.prepare(superset["paths"], announce=lambda _msg: None)  # what every start runs
+    restored = admin.get(f"{base}/api/v1/chart/{chart_id}", timeout=30).json()["result"]
+    assert json.loads(restored["query_context"])["datasource"] == {"id": restored["datasource_id"], "type": "table"}
+    assert admin.get(f"{base}/api/v1/chart/{chart_id}/data/", timeout=120).status_code == 200
+
+
+@pytest.mark.browser
+def test_a_district_viewer_sees_only_its_district_on_screen(superset, warehouse, district_user):
+    """The tables name districts and departments in the page (the ECharts canvases do not):
+    the district's own are there, no other's."""
+    from playwright.sync_api import sync_playwright
+
+    from ingest.bi import browser
+
+    names = dict(
+        query(warehouse, "select district_code, district_name from marts.dim_district where not is_city_level")
+    )
+    departments = dict(query(warehouse, "select department_code, department_name from marts.dim_department"))
+    reporting = {
+        code
+        for (code,) in query(
+            warehouse,
+            "select department_code from marts.dim_department where %s = any(string_to_array(reports_for, '|'))",
+            (DISTRICT,),
+        )
+    }
+    own = {"two-coverages": {names[DISTRICT]}, "submission-quality": {departments[c] for c in reporting}}
+    others = {
+        "two-coverages": {name for code, name in names.items() if code != DISTRICT},
+        "submission-quality": {name for code, name in departments.items() if code not in reporting},
+    }
+    with sync_playwright() as playwright:
+        chromium = browser.launch(playwright)
+        try:
+            page = chromium.new_page(viewport={"width": 1400, "height": 2200}, locale="zh-CN")
+            browser.login(page, superset["url"], *district_user)
+            for slug in own:
+                rendered = browser.open_dashboard(page, superset["url"], slug, _dashboards()[slug])
+                assert rendered.errors == [], f"{slug}: {rendered.errors}"
+                assert all(name in rendered.text for name in own[slug]), slug
+                shown = [name for name in others[slug] if name in rendered.text]
+                assert shown == [], f"{slug}: a district viewer sees {shown}"
+        finally:
+            chromium.close()
