@@ -99,8 +99,8 @@ def _messages(conn, outcome: FileOutcome) -> list[tuple[str, str, str, list[Path
     return []
 
 
-def reply_to_departments(outcomes: list[FileOutcome]) -> dict[int, str]:
-    """Send each department what its files came to; {submission_id: 'sent' | 'not configured' | 'failed: …'}."""
+def reply_to_departments(outcomes: list[FileOutcome]) -> dict[str, str]:
+    """Send each department what its files came to; {"<submission id>": 'sent' | 'not configured' | 'failed: …'}."""
     answered = [o for o in outcomes if o.submission_id and o.status in WHAT]
     if not answered or not city_contacts_configured():
         return {}
@@ -108,7 +108,7 @@ def reply_to_departments(outcomes: list[FileOutcome]) -> dict[int, str]:
         contacts = department_contacts()
     except (OSError, ValueError) as exc:  # a broken contacts file stops replies, never the pass
         log.error("no replies to departments: the department contacts cannot be read: %s", exc)
-        return {o.submission_id: f"failed: {exc}" for o in answered}
+        return {str(o.submission_id): f"failed: {exc}" for o in answered}
     results = {}
     with connect() as conn:
         for outcome in answered:
@@ -129,5 +129,5 @@ def reply_to_departments(outcomes: list[FileOutcome]) -> dict[int, str]:
                         attempts=DELIVERY_ATTEMPTS,
                     )
                 )
-            results[outcome.submission_id] = next((s for s in statuses if s != "sent"), "sent")
+            results[str(outcome.submission_id)] = next((s for s in statuses if s != "sent"), "sent")
     return results

@@ -44,7 +44,8 @@ class PassSummary:
     loaded_types: list[str] = field(default_factory=list)
     rows_loaded: int = 0
     alerts: dict[str, dict] = field(default_factory=dict)
-    replies: dict[int, str] = field(default_factory=dict)  # submission_id -> what became of its department's reply
+    # submission id (as text: the summary travels as an XCom's JSON) -> what became of its department's reply
+    replies: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
