@@ -75,3 +75,12 @@ def run_probe(probe: str, *args: str, env: dict) -> dict:
     assert result.returncode == 0, f"probe failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     line = next(row for row in result.stdout.splitlines() if row.startswith("@@REPORT@@"))
     return json.loads(line.removeprefix("@@REPORT@@"))
+
+
+def table_digest(dsn: str, table: str, leave_out: tuple[str, ...] = ()) -> tuple[int, str]:
+    """Row count and an md5 over every row of ``table`` in a fixed order, the ``leave_out`` columns left out."""
+    row = "(to_jsonb(t) - array[" + ", ".join(f"'{c}'" for c in leave_out) + "]::text[])::text"
+    [(count, md5)] = query(
+        dsn, f"select count(*), md5(coalesce(string_agg({row}, '|' order by {row}), '')) from {table} t"
+    )
+    return count, md5

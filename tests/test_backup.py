@@ -21,7 +21,7 @@ from ingest.jobs.pipeline import ingest_pass
 from ingest.warehouse.audit_chain import heads_path
 
 from .builders import ORG_HEADER, landing_path, org_row, write_csv, write_xlsx
-from .helpers import query, run_cli
+from .helpers import query, run_cli, table_digest
 
 REGISTER = (
     "select submission_id, department_code, submission_type, file_name, sha256, bytes, received_at, status, "
@@ -45,16 +45,12 @@ def _raw_counts(dsn: str) -> dict[str, int]:
 MOVED_WITH_THE_HOME = ("archive_path", "feedback_path")
 
 
-def _digests(dsn: str) -> dict[str, str]:
-    """An md5 over every row of every raw and audit table (the paths that move with the home left out)."""
+def _digests(dsn: str) -> dict[str, tuple[int, str]]:
+    """Every raw and audit table's rows (the paths that move with the home left out)."""
     tables = query(
         dsn, "select format('%%I.%%I', schemaname, tablename) from pg_tables where schemaname in ('raw', 'audit')"
     )
-    row = "(to_jsonb(t) - array[" + ", ".join(f"'{c}'" for c in MOVED_WITH_THE_HOME) + "])::text"
-    return {
-        table: query(dsn, f"select md5(coalesce(string_agg({row}, '|' order by {row}), '')) from {table} t")[0][0]
-        for (table,) in tables
-    }
+    return {table: table_digest(dsn, table, MOVED_WITH_THE_HOME) for (table,) in tables}
 
 
 @pytest.fixture()

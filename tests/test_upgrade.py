@@ -17,7 +17,7 @@ from ingest.warehouse.connection import bootstrap
 from ingest.warehouse.dump import relocate_kept_paths, restore_warehouse
 from ingest.warehouse.migrations import released_migrations
 
-from .helpers import query, run_cli
+from .helpers import query, run_cli, table_digest
 
 RELEASE = Path(__file__).parent / "fixtures" / "release_0.1.0"
 RELEASE_HOME = "/tmp/fx/home"  # where the release's register says its files are
@@ -36,14 +36,7 @@ def _tables(dsn: str) -> list[str]:
 
 
 def _digests(dsn: str, tables: list[str]) -> dict[str, tuple[int, str]]:
-    """Row count and an md5 over every row of each table, the added columns left out."""
-    row = "(to_jsonb(t) - array[" + ", ".join(f"'{c}'" for c in ADDED_COLUMNS) + "])::text"
-    return {
-        table: tuple(
-            query(dsn, f"select count(*), md5(coalesce(string_agg({row}, '|' order by {row}), '')) from {table} t")[0]
-        )
-        for table in tables
-    }
+    return {table: table_digest(dsn, table, ADDED_COLUMNS) for table in tables}
 
 
 @pytest.fixture()

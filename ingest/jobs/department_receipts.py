@@ -23,6 +23,7 @@ from ingest.intake.contacts import Contact, city_contacts_configured, copies_for
 from ingest.intake.reference import register_labels
 from ingest.jobs.department_replies import reply_subject, send_reply
 from ingest.jobs.outcomes import FileOutcome, FileStatus
+from ingest.jobs.validation_pages import period_text
 from ingest.warehouse import register
 from ingest.warehouse.connection import connect
 from ingest.warehouse.mail_messages import mailed_in
@@ -45,11 +46,7 @@ def _contact(contacts: dict[str, Contact], department_code: str, mailed_by: str 
 
 
 def _period(row: dict) -> str:
-    if row["report_period"] is not None:
-        return f"{row['report_period']:%Y-%m}"
-    if row["period_start"] is not None:
-        return f"{row['period_start']:%Y-%m-%d} 至 {(row['period_end'] or row['period_start']):%Y-%m-%d}"
-    return "未识别"
+    return period_text(row["report_period"], row["period_start"], row["period_end"]) or "未识别"
 
 
 def _receipt(outcome: FileOutcome, row: dict) -> str:

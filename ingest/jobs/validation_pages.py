@@ -27,7 +27,8 @@ def _url(path: str | None) -> str | None:
     return Path(path).as_uri() if path else None
 
 
-def _period_text(report_period, period_start, period_end) -> str | None:
+def period_text(report_period, period_start, period_end) -> str | None:
+    """2024-12 for a monthly report, the covered dates for an event file; None when neither is known."""
     if report_period is not None:
         return f"{report_period:%Y-%m}"
     if period_start is not None:
@@ -42,7 +43,7 @@ def page_facts(row: dict) -> PageFacts:
         department_code=row["department_code"],
         submission_type=row["submission_type"],
         file_name=row["file_name"],
-        report_period=_period_text(row["report_period"], row["period_start"], row["period_end"]),
+        report_period=period_text(row["report_period"], row["period_start"], row["period_end"]),
         month=row["period_month"],
         received_at=f"{row['received_at'].astimezone(zone):%Y-%m-%d %H:%M:%S %z}",
         sha256=row["sha256"],
