@@ -187,12 +187,20 @@ def _cmd_bi(args) -> int:
 
 def _cmd_airflow(args) -> int:
     if args.airflow_command == "up":
-        services.print_up(services.up(host=args.host, port=args.port))
+        up = services.up(host=args.host, port=args.port, executor=args.executor, workers=args.workers)
+        services.print_up(up)
         return 0
     if args.airflow_command == "down":
         print("stopped: " + (", ".join(services.down()) or "nothing was running"))
         return 0
     return services.print_status(services.status())
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -273,6 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
     airflow.add_argument("airflow_command", choices=["up", "down", "status"])
     airflow.add_argument("--host", default="127.0.0.1", help="api-server address (up)")
     airflow.add_argument("--port", type=int, default=8080, help="api-server port (up)")
+    airflow.add_argument(
+        "--executor", choices=services.EXECUTORS, default="local", help="local (default) or celery workers (up)"
+    )
+    airflow.add_argument("--workers", type=_positive, default=2, help="Celery workers with --executor celery (up)")
     airflow.set_defaults(func=_cmd_airflow)
     mail = sub.add_parser("mail", help="the intake mailbox").add_subparsers(dest="mail_command", required=True)
     mail.add_parser(

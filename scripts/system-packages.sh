@@ -5,7 +5,7 @@
 # to install them, and exits 1.
 set -uo pipefail
 
-PACKAGES=(chromium fonts-wqy-zenhei docker-compose dovecot-imapd)
+PACKAGES=(chromium fonts-wqy-zenhei docker-compose dovecot-imapd redis-server)
 
 # present PACKAGE: what the tests use from PACKAGE is on this machine
 present() {
@@ -14,6 +14,7 @@ present() {
     fonts-wqy-zenhei) fc-list :lang=zh | grep -q . ;;
     docker-compose) docker compose version || docker-compose version ;;
     dovecot-imapd) command -v dovecot ;;
+    redis-server) command -v redis-server ;;
   esac >/dev/null 2>&1
 }
 
@@ -24,6 +25,7 @@ needed_by() {
     fonts-wqy-zenhei) echo "the dashboards are in Chinese: without a CJK font their screenshots show boxes" ;;
     docker-compose) echo "the tests validate docker-compose.yml (neither 'docker compose' nor docker-compose works)" ;;
     dovecot-imapd) echo "the mail intake tests read a real IMAP mailbox (tests/mail_servers.py starts dovecot)" ;;
+    redis-server) echo "swdw airflow up --executor celery runs Redis as the Celery broker (tests/test_airflow_celery.py)" ;;
   esac
 }
 

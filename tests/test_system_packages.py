@@ -22,6 +22,7 @@ TOOLS = {
     "fonts-wqy-zenhei": ("fc-list", "echo '/usr/share/fonts/wqy-zenhei.ttc: WenQuanYi Zen Hei:style=Regular'"),
     "docker-compose": ("docker-compose", "exit 0"),
     "dovecot-imapd": ("dovecot", "exit 0"),
+    "redis-server": ("redis-server", "exit 0"),
 }
 ALL = list(TOOLS)
 

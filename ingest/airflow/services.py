@@ -1,11 +1,14 @@
 """The real Airflow services on this machine: `swdw airflow up|down|status` and `make airflow` (docs/design.md §8).
 
 ``up`` starts the api-server (UI, default 127.0.0.1:8080), scheduler, dag-processor and
-triggerer in the background with LocalExecutor, and returns once every one of them answers
-(the api-server's health endpoint reports the other three by their heartbeats). ``down``
-stops exactly what ``up`` started: each service runs in its own process group, recorded in a
-pid file together with the process's start time, so a pid reused by another program is never
-signalled. ``status`` says what runs and where.
+triggerer in the background, and returns once every one of them answers (the api-server's
+health endpoint reports the other three by their heartbeats). The executor is LocalExecutor, or
+with ``--executor celery --workers N`` CeleryExecutor: N ``airflow celery worker`` processes,
+each in its own working folder, a Redis broker (Debian's redis-server on a free loopback port,
+its queue in an append-only file, unless SWDW_REDIS_URL names one) and the result backend in
+the metadata database. Everything runs under supervisord (ingest.airflow.supervision), which
+restarts a service that crashes; ``down`` stops exactly what ``up`` started, each service as a
+process group. ``status`` says what runs and where.
 
 Their environment is ingest.airflow.local_runner.airflow_env() (the connection
 swdw_warehouse, the offline switches, logs under $SWDW_HOME/airflow/logs, and whatever else
@@ -17,17 +20,15 @@ it applies) with two differences from `airflow dags test`:
 - the api-server's login (simple auth manager, user ``admin``) has a password generated once
   into $SWDW_HOME/airflow/simple_auth_manager_passwords.json (0600), printed by ``up``.
 
-The ports the services open besides the UI (the log servers of the scheduler and triggerer)
-are picked free at ``up``, so several checkouts can run side by side on one machine.
+The ports the services open besides the UI (the log servers of the scheduler, triggerer and
+workers, the broker) are picked free at ``up``, so several checkouts can run side by side.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import secrets
-import signal
+import shutil
 import socket
 import subprocess
 import sys
@@ -39,7 +40,9 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+from ingest.airflow import supervision
 from ingest.airflow.local_runner import _bin, _locked, airflow_env
+from ingest.airflow.supervision import Program
 from ingest.config import REPO_ROOT
 from ingest.ports import free_port
 
@@ -48,7 +51,12 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 META_DATABASE = "airflow_meta"
 ADMIN_USER = "admin"
-UP_TIMEOUT_SECONDS = 240
+UP_TIMEOUT_SECONDS = 300
+EXECUTORS = ("local", "celery")
+WORKER_CONCURRENCY = 2  # task slots per Celery worker: one per core of a small machine
+BROKER = "redis"  # the program name of the broker supervisord runs when SWDW_REDIS_URL is unset
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+SUPERVISOR = "supervisord"
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,6 @@ def services_env(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, base_env: d
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": _meta_dsn(warehouse_uri),
             # the async engine through psycopg 3 (installed) rather than the derived asyncpg (not)
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": _meta_dsn(warehouse_uri, "postgresql+psycopg"),
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             # 2 cores shared: a few task processes at a time are plenty (sensors defer to the triggerer)
             "AIRFLOW__CORE__PARALLELISM": env.get("AIRFLOW__CORE__PARALLELISM", "6"),
             "AIRFLOW__API__HOST": host,
@@ -187,24 +194,69 @@ def migrate_meta(env: dict[str, str]) -> None:
         stamp.touch()
 
 
-def _pid_file(env: dict[str, str], name: str) -> Path:
-    return _run_dir(env) / f"{name}.pid"
+def executor_settings(env: dict[str, str], executor: str, broker_url: str | None) -> dict[str, str]:
+    """The executor's part of the services' environment: LocalExecutor, or CeleryExecutor with its
+    broker (Redis) and its result backend in the metadata database."""
+    if executor == "local":
+        return {"AIRFLOW__CORE__EXECUTOR": "LocalExecutor"}
+    return {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CELERY__BROKER_URL": broker_url or "",
+        "AIRFLOW__CELERY__RESULT_BACKEND": _meta_dsn(env["AIRFLOW_CONN_SWDW_WAREHOUSE"], "db+postgresql"),
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(WORKER_CONCURRENCY),
+        # one task taken at a time: a task queued behind a long one on a busy worker waits for nothing
+        "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
+        # a task whose worker died unacknowledged goes back to the queue after this long (its lease)
+        "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "3600",
+        # a task queued while the broker was down (its message lost) is queued again, not stuck
+        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "180",
+        # a killed worker's running tasks are failed (then retried) once its heartbeats stop
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
+    }
 
 
-def _recorded(env: dict[str, str], name: str) -> Service | None:
-    path = _pid_file(env, name)
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    pid, started = int(record["pid"]), str(record["started"])
-    return Service(name, pid, started, _start_time(pid) == started and process_running(pid))
+def _programs(env: dict[str, str], host: str, port: int, workers: int, redis_port: int | None) -> list[Program]:
+    """What supervisord runs: the four services, and with Celery the broker and the workers."""
+    home, logs = _home(env), Path(env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"])
+    celery = env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    programs = []
+    for name in SERVICES:
+        command = [_bin("airflow"), name]
+        if name == "scheduler" and not celery:  # forks the task processes: warm (ingest.airflow.warm_start)
+            command = [_bin("python"), "-m", "ingest.airflow.warm_start", "scheduler"]
+        if name == "api-server":
+            command += ["--host", host, "--port", str(port)]
+        programs.append(Program(name, command, REPO_ROOT, logs / f"{name}.log"))
+    if redis_port is not None:
+        data = _run_dir(env) / "redis"
+        data.mkdir(parents=True, exist_ok=True)
+        command = [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(redis_port), "--dir", str(data)]
+        # the queue survives a restart of the broker: an append-only file, flushed every second
+        command += ["--appendonly", "yes", "--save", "", "--protected-mode", "yes"]
+        programs.append(Program(BROKER, command, data, logs / f"{BROKER}.log"))
+    for number in range(1, workers + 1 if celery else 1):
+        name = f"worker-{number}"
+        folder = home / "workers" / name  # its own working folder: nothing passes between workers there
+        folder.mkdir(parents=True, exist_ok=True)
+        command = [_bin("python"), "-m", "ingest.airflow.warm_start", "celery", "worker"]
+        command += ["--hostname", f"{name}@%h", "--concurrency", str(WORKER_CONCURRENCY)]
+        environment = {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()), "C_FORCE_ROOT": "1"}
+        programs.append(Program(name, command, folder, logs / f"{name}.log", environment))
+    return programs
 
 
 def services(env: dict[str, str] | None = None) -> list[Service]:
-    """What `up` started and recorded, running or not."""
+    """What `up` started, running or not: supervisord and every program it runs."""
     env = airflow_env() if env is None else env
-    return [s for s in (_recorded(env, name) for name in SERVICES) if s is not None]
+    run_dir = _run_dir(env)
+    pid = supervision.supervisor_pid(run_dir)
+    if pid is None:
+        return []
+    states = supervision.processes(run_dir) or []
+    return [
+        Service(SUPERVISOR, pid, _start_time(pid) or "", True),
+        *(Service(s.name, s.pid, str(s.started), s.running) for s in states),
+    ]
 
 
 def _endpoint(env: dict[str, str]) -> str | None:
@@ -237,91 +289,83 @@ def _all_healthy(report: dict | None) -> bool:
     return all((report.get(part) or {}).get("status") == "healthy" for part in parts)
 
 
-def up(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, timeout: float = UP_TIMEOUT_SECONDS) -> dict:
-    """Start the four services (unless already running) and wait until every one answers."""
+def up(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    timeout: float = UP_TIMEOUT_SECONDS,
+    executor: str = "local",
+    workers: int = 1,
+) -> dict:
+    """Start the services under supervisord (unless all run already) and wait until every one answers.
+
+    ``executor="celery"`` adds ``workers`` Celery workers and, unless SWDW_REDIS_URL names one, a
+    Redis broker of its own."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     env = services_env(host, port)
-    running = [s for s in services(env) if s.running]
-    if len(running) == len(SERVICES):
+    recorded = services(env)
+    if recorded and all(s.running for s in recorded):
         base_url = _endpoint(env) or f"http://{host}:{port}"
         return {"base_url": base_url, "user": ADMIN_USER, "password": _ensure_login(env), "started": []}
-    if running:  # half up (one crashed): start clean
+    if recorded:  # half up (a service failed for good): start clean
         down(env)
     if not _port_is_free(host, port):
         raise RuntimeError(f"{host}:{port} is in use: choose another port (swdw airflow up --port N)")
+    redis_port = None
+    broker_url = env.get("SWDW_REDIS_URL")
+    if executor == "celery" and not broker_url:
+        redis_port = free_port()
+        broker_url = f"redis://127.0.0.1:{redis_port}/0"
+    env.update(executor_settings(env, executor, broker_url))
     migrate_meta(env)
     password = _ensure_login(env)
     logs = Path(env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"])
-    logs.mkdir(parents=True, exist_ok=True)
     run_dir = _run_dir(env)
     run_dir.mkdir(parents=True, exist_ok=True)
     base_url = f"http://{host}:{port}"
     (run_dir / "endpoint").write_text(base_url + "\n")
-    for name in SERVICES:
-        command = [_bin("airflow"), name]
-        if name == "scheduler":  # forks the task processes: warm (ingest.airflow.warm_scheduler)
-            command = [_bin("python"), "-m", "ingest.airflow.warm_scheduler"]
-        if name == "api-server":
-            command += ["--host", host, "--port", str(port)]
-        with open(logs / f"{name}.log", "ab") as log:
-            process = subprocess.Popen(
-                command,
-                env=env,
-                cwd=REPO_ROOT,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: down() stops it and every child
-            )
-        started = None
-        for _ in range(50):  # /proc entry appears at once; loop only guards a slow fork
-            started = _start_time(process.pid)
-            if started:
-                break
-            time.sleep(0.01)
-        _pid_file(env, name).write_text(json.dumps({"pid": process.pid, "started": started}))
+    programs = _programs(env, host, port, workers, redis_port)
+    supervision.start(run_dir, logs, programs, env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _all_healthy(health(base_url)) and _execution_api_answers(base_url):
-            return {"base_url": base_url, "user": ADMIN_USER, "password": password, "started": list(SERVICES)}
-        dead = [s.name for s in services(env) if not s.running]
-        if dead:
+        if _all_healthy(health(base_url)) and _execution_api_answers(base_url) and _workers_up(env):
+            return {
+                "base_url": base_url,
+                "user": ADMIN_USER,
+                "password": password,
+                "started": [p.name for p in programs],
+            }
+        failed = [s.name for s in supervision.processes(run_dir) or [] if s.state in supervision.FAILED_STATES]
+        if failed:
             down(env)
-            raise RuntimeError(f"Airflow service(s) {', '.join(dead)} exited at start; see {logs}/<service>.log")
+            raise RuntimeError(
+                f"Airflow service(s) {', '.join(failed)} kept exiting at start; see {logs}/<service>.log"
+            )
         time.sleep(1)
     report = health(base_url)
     down(env)
     raise RuntimeError(f"Airflow did not answer within {timeout:.0f} s (health: {report}); see {logs}")
 
 
-def down(env: dict[str, str] | None = None, grace: float = 15.0) -> list[str]:
-    """Stop what `up` started: SIGTERM to each recorded process group, SIGKILL after ``grace``."""
+def _workers_up(env: dict[str, str]) -> bool:
+    """Every Celery worker has been running for a while (none, with LocalExecutor)."""
+    states = supervision.processes(_run_dir(env)) or []
+    return all(s.state == "RUNNING" for s in states if s.name.startswith("worker-") or s.name == BROKER)
+
+
+def stop_service(name: str, env: dict[str, str] | None = None) -> None:
+    """Stop one program (a worker, the broker) until start_service: for maintenance and fault tests."""
+    supervision.stop_program(_run_dir(airflow_env() if env is None else env), name)
+
+
+def start_service(name: str, env: dict[str, str] | None = None) -> None:
+    supervision.start_program(_run_dir(airflow_env() if env is None else env), name)
+
+
+def down(env: dict[str, str] | None = None, grace: float = 60.0) -> list[str]:
+    """Stop what `up` started: every program as a process group, then supervisord."""
     env = airflow_env() if env is None else env
-    stopped = []
-    recorded = services(env)
-    for service in recorded:
-        if service.running:
-            try:
-                os.killpg(service.pid, signal.SIGTERM)
-                stopped.append(service.name)
-            except ProcessLookupError:
-                pass
-    deadline = time.monotonic() + grace
-    for service in recorded:
-        if service.name not in stopped:
-            continue
-        # the group, not only its leader: task processes and server workers leave with it
-        while time.monotonic() < deadline and _group_alive(service.pid):
-            time.sleep(0.2)
-        if _group_alive(service.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(service.pid, signal.SIGKILL)
-            # SIGKILL is delivered asynchronously: return only once the group is gone
-            killed_by = time.monotonic() + 10.0
-            while time.monotonic() < killed_by and _group_alive(service.pid):
-                time.sleep(0.1)
-    for service in recorded:
-        _pid_file(env, service.name).unlink(missing_ok=True)
-    return stopped
+    return supervision.shutdown(_run_dir(env), grace)
 
 
 def _stat_fields(pid: str) -> list[str] | None:
@@ -338,18 +382,6 @@ def process_running(pid: int) -> bool:
     return fields is not None and fields[0] != "Z"
 
 
-def _group_alive(pgid: int) -> bool:
-    """Some process of the group still runs (zombies do not count; our own are reaped)."""
-    with contextlib.suppress(ChildProcessError):  # `up` ran in this process: reap its children
-        os.waitpid(pgid, os.WNOHANG)
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat_fields(entry.name)
-            if fields and fields[2] == str(pgid) and fields[0] != "Z":
-                return True
-    return False
-
-
 def status(env: dict[str, str] | None = None) -> dict:
     """Each service with its pid and whether it runs, the UI's address and the health report."""
     env = airflow_env() if env is None else env
@@ -357,9 +389,16 @@ def status(env: dict[str, str] | None = None) -> dict:
     return {
         "base_url": base_url,
         "services": {s.name: {"pid": s.pid, "running": s.running} for s in services(env)},
+        "executor": _executor_of(env),
         "health": health(base_url) if base_url else None,
         "logs": env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"],
     }
+
+
+def _executor_of(env: dict[str, str]) -> str:
+    states = supervision.processes(_run_dir(env)) or []
+    workers = [s for s in states if s.name.startswith("worker-")]
+    return f"CeleryExecutor, {len(workers)} worker(s)" if workers else "LocalExecutor"
 
 
 def print_up(result: dict) -> None:
@@ -377,7 +416,7 @@ def print_status(report: dict) -> int:
     health_report = report["health"] or {}
     for part in ("metadatabase", "scheduler", "triggerer", "dag_processor"):
         print(f"health {part:<14} {(health_report.get(part) or {}).get('status', 'no answer')}")
-    print(f"UI {report['base_url']}; logs {report['logs']}")
+    print(f"executor {report['executor']}; UI {report['base_url']}; logs {report['logs']}")
     return 0 if _all_healthy(report["health"]) else 1
 
 

@@ -1,15 +1,16 @@
-"""The Airflow scheduler, started with the task bodies' heavy libraries already imported.
+"""An Airflow service that runs tasks, started with the task bodies' heavy libraries already imported.
 
 With LocalExecutor the scheduler forks its worker processes when it starts, and each worker
-forks every task process from itself: whatever the scheduler imported, every task starts with.
+forks every task process from itself; with CeleryExecutor each `airflow celery worker` forks its
+pool, and the pool its task processes: whatever the service imported, every task starts with.
 The task bodies of the swdw DAGs need Great Expectations, pandas, psycopg, dbt and Cosmos;
 imported afresh in each task process they cost more than the work of a small file (tens of
 seconds on two busy cores), which was most of the landing-to-register latency. Importing them
 once here makes that cost a one-time part of `swdw airflow up`.
 
 Only imports happen here (no database, no thread pools kept running): forking after them is
-what every pre-forking server does. ``python -m ingest.airflow.warm_scheduler`` takes the same
-arguments as ``airflow scheduler``.
+what every pre-forking server does. ``python -m ingest.airflow.warm_start scheduler`` (or
+``celery worker …``) takes the same arguments as ``airflow scheduler`` (``airflow celery worker``).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def main() -> None:
     preload()
     from airflow.__main__ import main as airflow_main
 
-    sys.argv = ["airflow", "scheduler", *sys.argv[1:]]
+    sys.argv = ["airflow", *sys.argv[1:]]
     airflow_main()
 
 
