@@ -211,6 +211,63 @@ def test_landing_order_not_processing_order_decides_which_snapshot_wins(clean_wa
     assert rows == [("2024年12月.csv", "superseded"), ("2024年12月_更正.csv", "loaded")]
 
 
+def test_two_snapshots_of_a_period_loaded_at_once_leave_only_the_newer_loaded(clean_warehouse):
+    """Two workers load two snapshots of one period in overlapping transactions: the second one's
+    supersede must see the first, so it waits for it (ingest.warehouse.locks.lock_snapshot_period)."""
+    import datetime as dt
+    import threading
+    import types
+
+    import psycopg
+
+    from ingest.warehouse import register
+    from ingest.warehouse.loading import load_accepted
+
+    period = dt.date(2024, 12, 1)
+    evaluation = types.SimpleNamespace(
+        records=[],
+        report_period=period,
+        register_fields=lambda: {"row_count": 0, "error_count": 0, "warning_count": 0, "report_period": period},
+    )
+    landed = dt.datetime(2024, 12, 20, tzinfo=dt.UTC)
+    ids = {}
+    with psycopg.connect(clean_warehouse, autocommit=True) as conn:
+        for name, minutes in (("older.csv", 0), ("newer.csv", 5)):
+            ids[name], _ = register.register(
+                conn,
+                department="duji",
+                submission_type="org_coverage",
+                file_name=name,
+                landing_path=name,
+                sha256=name * 4,
+                size=1,
+                received_at=landed + dt.timedelta(minutes=minutes),
+            )
+
+    def load(conn, name: str) -> None:
+        load_accepted(
+            conn,
+            submission_id=ids[name],
+            department_code="duji",
+            submission_type="org_coverage",
+            file_name=name,
+            data=b"x",
+            evaluation=evaluation,
+            status_reason=None,
+        )
+
+    with psycopg.connect(clean_warehouse) as first, psycopg.connect(clean_warehouse) as second:
+        load(first, "newer.csv")  # not committed yet
+        worker = threading.Thread(target=lambda: (load(second, "older.csv"), second.commit()))
+        worker.start()
+        worker.join(timeout=3)
+        assert worker.is_alive(), "the second load settled its period while the first was open"
+        first.commit()
+        worker.join(timeout=30)
+    rows = query(clean_warehouse, "select file_name, status from audit.submission order by received_at")
+    assert rows == [("older.csv", "superseded"), ("newer.csv", "loaded")]
+
+
 def _ingest_subprocess(env_extra: dict):
 
     from .helpers import run_cli

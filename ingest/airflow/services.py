@@ -239,7 +239,8 @@ def _programs(env: dict[str, str], host: str, port: int, workers: int, redis_por
         folder = home / "workers" / name  # its own working folder: nothing passes between workers there
         folder.mkdir(parents=True, exist_ok=True)
         command = [_bin("python"), "-m", "ingest.airflow.warm_start", "celery", "worker"]
-        command += ["--hostname", f"{name}@%h", "--concurrency", str(WORKER_CONCURRENCY)]
+        command += ["--celery-hostname", f"{name}@%h", "--concurrency", str(WORKER_CONCURRENCY)]
+        command += ["--pid", str(folder / "worker.pid")]  # not the shared $AIRFLOW_HOME/airflow-worker.pid
         environment = {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()), "C_FORCE_ROOT": "1"}
         programs.append(Program(name, command, folder, logs / f"{name}.log", environment))
     return programs

@@ -9,6 +9,7 @@ from ingest.faults import crash_point
 from ingest.intake.contracts import Contract, get_contract
 from ingest.intake.pii import protect_record
 from ingest.warehouse import register
+from ingest.warehouse.locks import lock_snapshot_period
 from ingest.warehouse.originals import archive_original
 
 
@@ -63,4 +64,5 @@ def load_accepted(
     )
     if contract.kind != "snapshot":
         return 0
+    lock_snapshot_period(conn, department_code, submission_type, evaluation.report_period)
     return register.supersede_snapshots(conn, department_code, submission_type, evaluation.report_period)

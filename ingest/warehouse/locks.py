@@ -13,6 +13,9 @@ SUBMISSION_NAMESPACE = 4242
 CHAIN_NAMESPACE = 4243
 # one poll of the intake mailbox at a time: a message is landed and answered once
 MAILBOX_KEY = 4242002
+# (namespace, hash of department, type and period): one transaction at a time settles which
+# snapshot of a period stays loaded; taken by the load and held to commit
+SNAPSHOT_PERIOD_NAMESPACE = 4244
 
 
 @contextmanager
@@ -33,6 +36,17 @@ def mailbox_lock(conn):
         yield
     finally:
         conn.execute("select pg_advisory_unlock(%s)", (MAILBOX_KEY,))
+
+
+def lock_snapshot_period(conn, department_code: str, submission_type: str, report_period) -> None:
+    """Wait until no other transaction is settling this department's snapshots of the period.
+
+    Two snapshots of one period loaded at once (two workers) would each see only itself loaded and
+    both stay loaded; with the lock the second one's supersede runs after the first committed and
+    sees both. A transaction-level lock: released at commit or rollback, never left behind.
+    """
+    key = f"{department_code}|{submission_type}|{report_period}"
+    conn.execute("select pg_advisory_xact_lock(%s, hashtext(%s))", (SNAPSHOT_PERIOD_NAMESPACE, key))
 
 
 def try_lock_submission(conn, submission_id: int) -> bool:
