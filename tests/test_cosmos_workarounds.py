@@ -58,6 +58,8 @@ _PROBE = textwrap.dedent(
                         if isinstance(t, (cb.DbtProducerWatcherOperator, cb.DbtTestLocalOperator))},
             "consumers": {t.task_id: [t.producer_task_id, sorted(t.upstream_task_ids)] for t in consumers},
             "after_producer": sorted(t.task_id for t in consumers if producer.task_id in t.get_flat_relative_ids(upstream=True)),
+            "hooks": {t.task_id: [getattr(t._pre_execute_hook, "__name__", None), getattr(t._post_execute_hook, "__name__", None)]
+                      for t in tasks if t._pre_execute_hook or t._post_execute_hook},
         }
 
     # Cosmos' own rendering, then the corrections; the collector's runs counted while rendering
@@ -157,3 +159,28 @@ def test_rendering_runs_the_collector_and_gc_paused_stops_it_then_restores_it(fa
     assert facts["gc_runs_rendering"] > 0, "rendering no longer triggers the garbage collector: gc_paused can go"
     assert facts["gc_runs_paused"] == 0
     assert facts["gc_enabled_after"]
+
+
+def test_the_producer_alone_holds_the_dbt_build_lock(facts):
+    assert facts["raw"]["hooks"] == {}, "Cosmos now sets execute hooks of its own: serialise_builds would replace them"
+    assert facts["corrected"]["hooks"] == {facts["corrected"]["producer"]: ["_hold_build_lock", "_release_build_lock"]}
+
+
+def test_a_build_waits_for_one_running_elsewhere(clean_warehouse, monkeypatch):
+    """`swdw build` while the build DAG's producer holds the lock: queued until it is released, not failed."""
+    import threading
+
+    import psycopg
+
+    from ingest.jobs import transform
+    from ingest.warehouse.locks import dbt_build_lock
+
+    started = []
+    monkeypatch.setattr(transform, "run_dbt", lambda args: started.append(args) or True)
+    with psycopg.connect(clean_warehouse, autocommit=True) as other, dbt_build_lock(other):
+        build = threading.Thread(target=transform.dbt_build)
+        build.start()
+        build.join(timeout=3)
+        assert build.is_alive() and started == []  # waiting for the other build
+    build.join(timeout=30)
+    assert started and started[0][0] == "build"

@@ -12,6 +12,7 @@ upgrade that changes one fails a test instead of silently breaking the build:
 - ``select_per_run``: the producer's and the after-all test task's ``--select`` templated per run.
 - ``run_node_tasks_after_producer``: the node tasks ordered after the producer.
 - ``gc_paused``: the cyclic garbage collector paused while the group is rendered.
+- ``serialise_builds``: the producer holds the warehouse's dbt build lock while dbt runs.
 
 Imported at DAG-parse time only by that DAG (Cosmos and airflow.sdk, nothing heavier).
 """
@@ -34,6 +35,8 @@ from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from ingest.airflow.dag_defaults import WAREHOUSE_CONN_ID
 from ingest.config import DBT_PROJECT_DIR
+from ingest.warehouse.connection import connect  # psycopg only when a hook runs
+from ingest.warehouse.locks import dbt_build_lock
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 PROFILES_YML = DBT_PROJECT_DIR / "profiles.yml"
@@ -107,6 +110,38 @@ def run_node_tasks_after_producer(group: DbtTaskGroup) -> None:
             producer >> task
 
 
+_held_build_locks: list = []  # (connection, lock) of the producer running in this process
+
+
+def _hold_build_lock(context) -> None:
+    conn = connect(autocommit=True)
+    lock = dbt_build_lock(conn)
+    lock.__enter__()  # waits while another build (the CLI's) runs
+    _held_build_locks.append((conn, lock))
+
+
+def _release_build_lock(context, result=None) -> None:
+    while _held_build_locks:
+        conn, lock = _held_build_locks.pop()
+        with conn:
+            lock.__exit__(None, None, None)
+
+
+def serialise_builds(tasks: list) -> None:
+    """The producer (the one `dbt build` of a run) takes the dbt build lock before dbt starts.
+
+    The DAG runs one at a time (max_active_runs=1), but `swdw build` or `swdw run` may start a build
+    beside it on any machine: the lock (ingest.warehouse.locks.dbt_build_lock) queues one behind the
+    other. Cosmos' operators take no hook of their own, so the producer gets BaseOperator's
+    pre/post-execute hooks; a producer that fails skips the post hook, and its process ending
+    closes the connection, which releases the lock.
+    """
+    for task in tasks:
+        if isinstance(task, DbtProducerWatcherOperator):
+            task._pre_execute_hook = _hold_build_lock
+            task._post_execute_hook = _release_build_lock
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while the task group is rendered.
@@ -167,5 +202,6 @@ def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
     with gc_paused():
         group = render_task_group(group_id)
     select_per_run(list(group.children.values()))
+    serialise_builds(list(group.children.values()))
     run_node_tasks_after_producer(group)
     return group

@@ -14,6 +14,7 @@ from ingest.lineage.dbt_events import emit_dbt_lineage
 from ingest.notify import notify
 from ingest.warehouse import marts_read
 from ingest.warehouse.connection import bootstrap, connect, dbt_env
+from ingest.warehouse.locks import dbt_build_lock
 
 
 def dbt_environment() -> None:
@@ -44,7 +45,8 @@ def dbt_build(full_refresh: bool = False, select: list[str] | None = None) -> bo
     """Seeds, models and tests in dependency order; ``select``: only those nodes (and their tests)."""
     bootstrap()
     selection = ["--select", *select] if select else []
-    return run_dbt(["build", *(["--full-refresh"] if full_refresh else []), *selection])
+    with connect(autocommit=True) as conn, dbt_build_lock(conn):  # after a build DAG's, never beside it
+        return run_dbt(["build", *(["--full-refresh"] if full_refresh else []), *selection])
 
 
 # Every node: what an unknown change (no submission types given) rebuilds.

@@ -13,6 +13,8 @@ SUBMISSION_NAMESPACE = 4242
 CHAIN_NAMESPACE = 4243
 # one poll of the intake mailbox at a time: a message is landed and answered once
 MAILBOX_KEY = 4242002
+# one dbt build at a time on the warehouse, whoever starts it (the CLI, the build DAG on any worker)
+DBT_BUILD_KEY = 4242003
 # (namespace, hash of department, type and period): one transaction at a time settles which
 # snapshot of a period stays loaded; taken by the load and held to commit
 SNAPSHOT_PERIOD_NAMESPACE = 4244
@@ -47,6 +49,20 @@ def lock_snapshot_period(conn, department_code: str, submission_type: str, repor
     """
     key = f"{department_code}|{submission_type}|{report_period}"
     conn.execute("select pg_advisory_xact_lock(%s, hashtext(%s))", (SNAPSHOT_PERIOD_NAMESPACE, key))
+
+
+@contextmanager
+def dbt_build_lock(conn):
+    """One dbt build at a time: a second one waits for the first (queued, not failed).
+
+    Session-level on an autocommit connection of the build's own: a build whose process dies
+    releases it with its connection.
+    """
+    conn.execute("select pg_advisory_lock(%s)", (DBT_BUILD_KEY,))
+    try:
+        yield
+    finally:
+        conn.execute("select pg_advisory_unlock(%s)", (DBT_BUILD_KEY,))
 
 
 def try_lock_submission(conn, submission_id: int) -> bool:
