@@ -3,8 +3,8 @@ broker restart.
 
 The sample batch (86 files over seven departments and all three types, a resubmission and a
 byte-identical copy among them) is dropped into the landing zone of the running services. Midway,
-one worker is killed with SIGKILL (supervisord starts it again) and later the Redis broker is
-stopped for 20 s and started again. Then every file has ended in a final state exactly once,
+one worker and then the scheduler are killed with SIGKILL (supervisord starts each again) and
+later the Redis broker is stopped for 20 s and started again. Then every file has ended in a final state exactly once,
 every accepted row is in raw exactly once, every kept original reads back with its sha256, and the
 marts equal those of a one-process `swdw run` over the same files.
 """
@@ -86,7 +86,7 @@ def _drop(batch: Path, landing: Path) -> int:
     return len(files)
 
 
-def test_two_workers_survive_a_lost_worker_and_a_broker_restart(clean_warehouse, tmp_path):
+def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_restart(clean_warehouse, tmp_path):
     from ingest.airflow import services
 
     dsn, landing = clean_warehouse, Path(os.environ["SWDW_LANDING_DIR"])
@@ -105,6 +105,14 @@ def test_two_workers_survive_a_lost_worker_and_a_broker_restart(clean_warehouse,
         back = _wait_for(
             "worker-1 started again by supervisord",
             lambda: (s := _state(services, "worker-1")).running and s.pid != lost.pid and s,
+            120,
+        )
+
+        crashed = _state(services, "scheduler")
+        os.killpg(crashed.pid, signal.SIGKILL)  # a crashed scheduler comes back the same way
+        _wait_for(
+            "the scheduler started again by supervisord",
+            lambda: (s := _state(services, "scheduler")).running and s.pid != crashed.pid,
             120,
         )
 

@@ -160,6 +160,10 @@ def _a_clerks_mail_is_answered_within_a_minute(live_airflow) -> None:
         "the feedback in the clerk's mailbox", replied(DUJI_CLERK, "未通过"), REPLY_SECONDS, 0.2
     )
     print(f"mail APPEND -> receipt {to_receipt:.1f} s, -> feedback {to_feedback:.1f} s")
+    for reply in (receipt, feedback):  # as the clerks receive them (shown with pytest -s)
+        attached = [a.get_filename() for a in reply.iter_attachments()]
+        print(f"To: {reply['To']}\nSubject: {reply['Subject']}\nAttached: {attached}")
+        print(reply.get_body(("plain",)).get_content())
     assert "相山区2024年12月.csv" in receipt["Subject"] and "已入库：2 行" in receipt.get_body(("plain",)).get_content()
     [attached] = list(feedback.iter_attachments())
     assert attached.get_filename() == "feedback.xlsx"
