@@ -6,7 +6,7 @@ zone at --scale, or its first --files files) dropped at once and timed until
 - every file is in a final register state: ``ingest_s``;
 - marts.mart_build_info says every mart was built over the last of them: ``marts_s``.
 
-    .venv/bin/python benchmarks/scale_out.py               # the sample at scale 2 (about 170 files)
+    .venv/bin/python benchmarks/scale_out.py               # the sample at scale 2 (86 files, twice the rows)
     .venv/bin/python benchmarks/scale_out.py --files 12    # a short check
 
 Prints a table (with the load average at the end of each run: this machine has 2 cores, so a

@@ -35,8 +35,8 @@ from airflow.sdk import AssetOrTimeSchedule, dag, task
 
 from ingest.airflow.dag_defaults import RAW_ASSET, city_cron, default_args  # airflow.sdk only
 from ingest.airflow.triggers import landing_asset  # the landing-zone watcher: nothing heavy either
+from ingest.config import settings
 
-FILES_AT_ONCE = 4
 PASS_RUN_ID = "pass_run_id"  # the XCom that carries audit.pipeline_run's run_id from discover to publish
 
 
@@ -75,10 +75,10 @@ def swdw_ingest_submissions():
         retry_delay=timedelta(seconds=30),
         retry_exponential_backoff=True,
         max_retry_delay=timedelta(minutes=10),
-        # a few files at once (2 Celery workers x 2 slots): the order they finish in decides nothing,
+        # as many files at once as there are task slots: the order they finish in decides nothing,
         # since the landing time picks the snapshot that stays loaded and the load of a period's
         # snapshot waits for another one's (ingest.warehouse.locks.lock_snapshot_period)
-        max_active_tis_per_dagrun=FILES_AT_ONCE,
+        max_active_tis_per_dagrun=settings().files_at_once,
     )
     def process_file(file: dict) -> dict:
         """Parse, normalise, validate and load (or quarantine) one submission."""

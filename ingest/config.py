@@ -17,6 +17,8 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 # who may mail reports for which department: personal data, so read by the ingest only and never a
 # dbt seed (seeds are loaded into the warehouse); the city points SWDW_DEPARTMENT_CONTACTS at its own
+# `swdw airflow up --executor celery` sets it to workers x task slots; 4 suits LocalExecutor on 2 cores
+FILES_AT_ONCE_ENV = "SWDW_FILES_AT_ONCE"
 EXAMPLE_DEPARTMENT_CONTACTS = Path(__file__).resolve().parent / "intake" / "department_contacts.example.csv"
 
 
@@ -30,6 +32,7 @@ class Settings:
     department_contacts: Path
     mail_max_bytes: int
     mail_max_attachments: int
+    files_at_once: int  # files of one ingest run processed at once: the task slots there are to fill
 
     @property
     def archive_dir(self) -> Path:
@@ -70,6 +73,7 @@ def settings() -> Settings:
         department_contacts=Path(os.environ.get("SWDW_DEPARTMENT_CONTACTS") or EXAMPLE_DEPARTMENT_CONTACTS),
         mail_max_bytes=int(os.environ.get("SWDW_MAIL_MAX_BYTES", 25 * 1024 * 1024)),
         mail_max_attachments=int(os.environ.get("SWDW_MAIL_MAX_ATTACHMENTS", 10)),
+        files_at_once=max(1, int(os.environ.get(FILES_AT_ONCE_ENV) or 4)),
     )
 
 

@@ -43,7 +43,7 @@ from urllib.parse import urlparse, urlunparse
 from ingest.airflow import supervision
 from ingest.airflow.local_runner import _bin, _locked, airflow_env
 from ingest.airflow.supervision import Program
-from ingest.config import REPO_ROOT
+from ingest.config import FILES_AT_ONCE_ENV, REPO_ROOT
 from ingest.ports import free_port
 
 SERVICES = ("scheduler", "dag-processor", "triggerer", "api-server")
@@ -194,13 +194,15 @@ def migrate_meta(env: dict[str, str]) -> None:
         stamp.touch()
 
 
-def executor_settings(env: dict[str, str], executor: str, broker_url: str | None) -> dict[str, str]:
+def executor_settings(env: dict[str, str], executor: str, broker_url: str | None, workers: int = 1) -> dict[str, str]:
     """The executor's part of the services' environment: LocalExecutor, or CeleryExecutor with its
     broker (Redis) and its result backend in the metadata database."""
     if executor == "local":
         return {"AIRFLOW__CORE__EXECUTOR": "LocalExecutor"}
     return {
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        # the ingest DAG keeps every task slot of every worker busy (dag_defaults.files_at_once)
+        FILES_AT_ONCE_ENV: str(workers * WORKER_CONCURRENCY),
         "AIRFLOW__CELERY__BROKER_URL": broker_url or "",
         "AIRFLOW__CELERY__RESULT_BACKEND": _meta_dsn(env["AIRFLOW_CONN_SWDW_WAREHOUSE"], "db+postgresql"),
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(WORKER_CONCURRENCY),
@@ -317,7 +319,7 @@ def up(
     if executor == "celery" and not broker_url:
         redis_port = free_port()
         broker_url = f"redis://127.0.0.1:{redis_port}/0"
-    env.update(executor_settings(env, executor, broker_url))
+    env.update(executor_settings(env, executor, broker_url, workers))
     migrate_meta(env)
     password = _ensure_login(env)
     logs = Path(env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"])
