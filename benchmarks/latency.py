@@ -37,8 +37,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-TIMEOUT_SECONDS = 900
+from running_services import settled, wait
 
 
 def _free_port() -> int:
@@ -48,16 +49,6 @@ def _free_port() -> int:
 
 
 HELD_TYPE = "service_activity"
-
-
-def _wait(what: str, check, timeout: float = TIMEOUT_SECONDS, every: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise TimeoutError(f"not within {timeout:.0f} s: {what}")
 
 
 class Home:
@@ -120,25 +111,6 @@ def _query(sql: str, params=()):
         return conn.execute(sql, params).fetchall()
 
 
-def _meta_query(env: dict, sql: str):
-    import psycopg
-
-    dsn = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
-    with psycopg.connect(dsn) as conn:
-        return conn.execute(sql).fetchall()
-
-
-def _settled(env: dict) -> bool:
-    """The DAGs are parsed, the landing watcher runs in a triggerer, and no DAG run is in flight."""
-    try:
-        watching = _meta_query(env, "select count(*) from trigger where triggerer_id is not null")[0][0]
-        parsed = _meta_query(env, "select count(*) from dag where dag_id = 'swdw_ingest_submissions'")[0][0]
-        busy = _meta_query(env, "select count(*) from dag_run where state in ('queued', 'running')")[0][0]
-    except Exception:
-        return False
-    return parsed == 1 and watching >= 1 and busy == 0
-
-
 def measure_latency(home: Home, port: int) -> dict:
     from ingest.airflow import services
 
@@ -147,7 +119,7 @@ def measure_latency(home: Home, port: int) -> dict:
     env = services.services_env(port=port)
     try:
         print(f"  {home.scale}x: Airflow up in {time.perf_counter() - started:.0f} s", flush=True)
-        _wait("the services to settle", lambda: _settled(env), every=2)
+        wait("the services to settle", lambda: settled(env), every=2)
         path, dropped = home.release(home.held_files[0])
 
         def registered():
@@ -160,7 +132,7 @@ def measure_latency(home: Home, port: int) -> dict:
                 return rows[0]
             return None
 
-        submission_id, status, _ = _wait("the register", registered)
+        submission_id, status, _ = wait("the register", registered)
         register_s = time.monotonic() - dropped
 
         def built():
@@ -169,7 +141,7 @@ def measure_latency(home: Home, port: int) -> dict:
             )
             return rows and rows[0][0] is not None and rows[0][0] >= submission_id
 
-        _wait("the marts", built)
+        wait("the marts", built)
         marts_s = time.monotonic() - dropped
         print(f"  {home.scale}x: {path.name} {status}: register {register_s:.1f} s, marts {marts_s:.1f} s")
         return {"register_s": register_s, "marts_s": marts_s, "status": status}

@@ -28,19 +28,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-TIMEOUT_SECONDS = 3600
+from running_services import settled, wait
+
+BATCH_TIMEOUT_SECONDS = 3600
+
 FINAL = ("loaded", "quarantined", "superseded")
-
-
-def _wait(what: str, check, timeout: float = TIMEOUT_SECONDS, every: float = 1.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise TimeoutError(f"not within {timeout:.0f} s: {what}")
 
 
 def _query(sql: str, params=()):
@@ -48,24 +42,6 @@ def _query(sql: str, params=()):
 
     with connect() as conn:
         return conn.execute(sql, params).fetchall()
-
-
-def _meta_query(env: dict, sql: str):
-    import psycopg
-
-    with psycopg.connect(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]) as conn:
-        return conn.execute(sql).fetchall()
-
-
-def _settled(env: dict) -> bool:
-    """The DAGs are parsed, the landing watcher runs in the triggerer, and no DAG run is in flight."""
-    try:
-        watching = _meta_query(env, "select count(*) from trigger where triggerer_id is not null")[0][0]
-        parsed = _meta_query(env, "select count(*) from dag where dag_id = 'swdw_ingest_submissions'")[0][0]
-        busy = _meta_query(env, "select count(*) from dag_run where state in ('queued', 'running')")[0][0]
-    except Exception:
-        return False
-    return parsed == 1 and watching >= 1 and busy == 0
 
 
 def _final(landing: Path) -> bool:
@@ -109,7 +85,7 @@ def run_batch(workers: int, batch: Path, files: list[Path]) -> dict:
     services.up(port=port, executor="celery", workers=workers)
     env = services.services_env(port=port)
     try:
-        _wait("the services to settle", lambda: _settled(env), every=2)
+        wait("the services to settle", lambda: settled(env), every=2)
         print(f"  {workers} worker(s): up and settled in {time.perf_counter() - started:.0f} s", flush=True)
         for path in files:  # each file hidden while copied, then one rename: the watcher sees whole files
             target = landing / path.relative_to(batch)
@@ -119,9 +95,9 @@ def run_batch(workers: int, batch: Path, files: list[Path]) -> dict:
         for path in files:
             target = landing / path.relative_to(batch)
             target.with_name("." + target.name).rename(target)
-        _wait("every file final", lambda: _final(landing), every=1)
+        wait("every file final", lambda: _final(landing), BATCH_TIMEOUT_SECONDS, every=1)
         ingest_s = time.monotonic() - dropped
-        _wait("the marts built over every file", _built_over_everything, every=1)
+        wait("the marts built over every file", _built_over_everything, BATCH_TIMEOUT_SECONDS, every=1)
         marts_s = time.monotonic() - dropped
         load = os.getloadavg()[0]
         print(f"  {workers} worker(s): final {ingest_s:.0f} s, marts {marts_s:.0f} s, load {load:.1f}", flush=True)

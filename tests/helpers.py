@@ -1,4 +1,5 @@
-"""Helpers the test modules share: paths, a query shortcut, the CLI as a user runs it, a webhook."""
+"""Helpers the test modules share: paths, a query shortcut, the CLI as a user runs it, a webhook,
+waiting for a condition."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -84,3 +86,14 @@ def table_digest(dsn: str, table: str, leave_out: tuple[str, ...] = ()) -> tuple
         dsn, f"select count(*), md5(coalesce(string_agg({row}, '|' order by {row}), '')) from {table} t"
     )
     return count, md5
+
+
+def wait_for(what: str, check, timeout: float, every: float = 1.0):
+    """``check()``'s first truthy value, polled every ``every`` seconds; fails the test after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not within {timeout:.0f} s: {what}")

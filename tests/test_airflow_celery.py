@@ -24,7 +24,7 @@ import pytest
 from ingest import samples as sample
 from ingest.ports import free_port
 
-from .helpers import query, run_cli, table_digest
+from .helpers import query, run_cli, table_digest, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -33,16 +33,6 @@ BROKER_DOWN_SECONDS = 20
 FINAL = ("loaded", "quarantined", "superseded")
 # what differs between two runs over the same files: register ids and the times files arrived
 RUN_SPECIFIC = ("submission_id", "latest_submission_id", "received_at", "first_received_at", "last_received_at")
-
-
-def _wait_for(what: str, check, timeout: float, every: float = 1.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 
 def _registered(dsn: str) -> int:
@@ -99,10 +89,10 @@ def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_rest
         dropped = _drop(batch, landing)
         assert dropped >= 40
 
-        _wait_for("a tenth of the batch registered", lambda: _registered(dsn) >= dropped // 10, BATCH_SECONDS, 0.5)
+        wait_for("a tenth of the batch registered", lambda: _registered(dsn) >= dropped // 10, BATCH_SECONDS, 0.5)
         lost = _state(services, "worker-1")
         os.killpg(lost.pid, signal.SIGKILL)  # the worker and the tasks it was running, without warning
-        back = _wait_for(
+        back = wait_for(
             "worker-1 started again by supervisord",
             lambda: (s := _state(services, "worker-1")).running and s.pid != lost.pid and s,
             120,
@@ -110,13 +100,13 @@ def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_rest
 
         crashed = _state(services, "scheduler")
         os.killpg(crashed.pid, signal.SIGKILL)  # a crashed scheduler comes back the same way
-        _wait_for(
+        wait_for(
             "the scheduler started again by supervisord",
             lambda: (s := _state(services, "scheduler")).running and s.pid != crashed.pid,
             120,
         )
 
-        _wait_for("half the batch registered", lambda: _registered(dsn) >= dropped // 2, BATCH_SECONDS)
+        wait_for("half the batch registered", lambda: _registered(dsn) >= dropped // 2, BATCH_SECONDS)
         services.stop_service("redis")
         time.sleep(BROKER_DOWN_SECONDS)
         services.start_service("redis")
@@ -126,7 +116,7 @@ def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_rest
             open_rows = query(dsn, "select count(*) from audit.submission where status <> all(%s)", (list(FINAL),))
             return not left and open_rows[0][0] == 0 and _built_after_everything(dsn)
 
-        _wait_for("every file final and the marts built over all of them", settled, BATCH_SECONDS, 2)
+        wait_for("every file final and the marts built over all of them", settled, BATCH_SECONDS, 2)
         print(f"worker-1 pid {lost.pid} killed, back as {back.pid}; broker down {BROKER_DOWN_SECONDS} s")
     finally:
         services.down()

@@ -25,7 +25,7 @@ from ingest import samples as sample
 from ingest.ports import free_port
 
 from .builders import ORG_HEADER, org_row
-from .helpers import query
+from .helpers import query, wait_for
 from .mail_servers import dovecot_server, smtp_capture
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -33,16 +33,6 @@ pytestmark = [pytest.mark.services, pytest.mark.slow]
 WAIT_SECONDS = 240  # landing -> register, then register -> mart row, each
 REPLY_SECONDS = 60  # a clerk's mail -> the reply in the clerk's mailbox (issue: within a minute)
 CLERK, DUJI_CLERK = "clerk@xiangshan.example.gov.cn", "clerk@duji.example.gov.cn"
-
-
-def _wait_for(what: str, check, timeout: float = WAIT_SECONDS, every: float = 1.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 
 @pytest.fixture()
@@ -96,7 +86,7 @@ def test_a_dropped_file_reaches_the_marts_and_a_mailed_report_the_clerks_mailbox
         )
         return rows[0] if rows and rows[0][1] in ("loaded", "quarantined") else None
 
-    submission_id, status, row_count = _wait_for("the file in the register, loaded", registered)
+    submission_id, status, row_count = wait_for("the file in the register, loaded", registered, WAIT_SECONDS)
     to_register = time.monotonic() - dropped
     assert status == "loaded" and row_count > 0
 
@@ -112,7 +102,7 @@ def test_a_dropped_file_reaches_the_marts_and_a_mailed_report_the_clerks_mailbox
         # built after the file was registered, and holding its activities (the only file loaded)
         return stamp and stamp[0][0] is not None and stamp[0][0] >= submission_id and activities[0][0] > 0
 
-    _wait_for("the file's activities in marts.mart_service_counts", in_the_marts)
+    wait_for("the file's activities in marts.mart_service_counts", in_the_marts, WAIT_SECONDS)
     to_marts = time.monotonic() - dropped
     print(f"landing -> register {to_register:.0f} s, landing -> marts {to_marts:.0f} s")
     # the file left the landing zone; the watcher does not announce it again
@@ -155,8 +145,8 @@ def _a_clerks_mail_is_answered_within_a_minute(live_airflow) -> None:
 
         return check
 
-    receipt, to_receipt = _wait_for("the receipt in the clerk's mailbox", replied(CLERK, "已入库"), REPLY_SECONDS, 0.2)
-    feedback, to_feedback = _wait_for(
+    receipt, to_receipt = wait_for("the receipt in the clerk's mailbox", replied(CLERK, "已入库"), REPLY_SECONDS, 0.2)
+    feedback, to_feedback = wait_for(
         "the feedback in the clerk's mailbox", replied(DUJI_CLERK, "未通过"), REPLY_SECONDS, 0.2
     )
     print(f"mail APPEND -> receipt {to_receipt:.1f} s, -> feedback {to_feedback:.1f} s")
