@@ -477,7 +477,9 @@ def _sample_month(warehouse) -> str:
 
 
 @pytest.mark.browser
-def test_report_is_one_pdf_with_the_months_figures_and_every_dashboard(superset, warehouse, swdw_home):
+def test_report_is_one_pdf_with_the_months_figures_and_every_dashboard(superset, warehouse, swdw_home, tmp_path):
+    import shutil
+
     from pypdf import PdfReader
 
     month = _sample_month(warehouse)
@@ -489,6 +491,8 @@ def test_report_is_one_pdf_with_the_months_figures_and_every_dashboard(superset,
     assert str(out) in made.stdout
     for slug in _dashboards():
         assert f"{slug}:" in made.stdout, f"no render time for {slug}"
+    # a copy to look at after the run: pytest keeps the last runs' tmp_path, $SWDW_HOME goes
+    shutil.copy(out, tmp_path / out.name)
     pdf = PdfReader(out)
     assert len(pdf.pages) >= 1 + len(_dashboards())
     cover = " ".join(pdf.pages[0].extract_text().split())
