@@ -23,23 +23,11 @@ import statistics
 import sys
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingest.bi import browser, server
-from ingest.bi.superset_env import BI_PROJECT, bi_paths, bi_port
+from ingest.bi.superset_env import bi_paths, bi_port
 from ingest.config import settings
-
-
-def dashboards() -> dict[str, int]:
-    result = {}
-    for path in sorted((BI_PROJECT / "assets" / "dashboards").glob("*.yaml")):
-        spec = yaml.safe_load(path.read_text())
-        result[spec["slug"]] = sum(
-            1 for n in spec["position"].values() if isinstance(n, dict) and n.get("type") == "CHART"
-        )
-    return result
 
 
 def empty_result_cache(directory: Path) -> None:
@@ -61,7 +49,7 @@ def main() -> None:
     base = server.status(port).url
     viewer_password = paths.viewer_password.read_text().strip()
     shots = settings().artifacts_dir / "bi"
-    times: dict[str, dict[str, list[float]]] = {slug: {"cold": [], "warm": []} for slug in dashboards()}
+    times: dict[str, dict[str, list[float]]] = {slug: {"cold": [], "warm": []} for slug in browser.bundle_dashboards()}
 
     from playwright.sync_api import sync_playwright
 
@@ -74,7 +62,7 @@ def main() -> None:
             session = login_context.storage_state()
             login_context.close()
             for _ in range(args.rounds):
-                for slug, charts in dashboards().items():
+                for slug, charts in browser.bundle_dashboards().items():
                     empty_result_cache(paths.home / "cache" / "data")
                     context = chromium.new_context(
                         viewport={"width": 1400, "height": 2200}, locale="zh-CN", storage_state=session
@@ -95,7 +83,7 @@ def main() -> None:
 
     print(f"{'dashboard':24} {'charts':>6} {'cold s':>8} {'warm s':>8}   (median of {args.rounds})")
     summary = []
-    for slug, charts in dashboards().items():
+    for slug, charts in browser.bundle_dashboards().items():
         cold, warm = (statistics.median(times[slug][k]) for k in ("cold", "warm"))
         print(f"{slug:24} {charts:>6} {cold:>8.2f} {warm:>8.2f}")
         summary.append(f"{slug}={cold:.2f}/{warm:.2f}s")

@@ -75,6 +75,47 @@ def check_query_contexts(contents: dict[str, str]) -> None:
             )
 
 
+def bundle_uuids(contents: dict[str, str], kind: str) -> set[str]:
+    """The uuids of the bundle's files under `kind/` (charts, dashboards, datasets, databases)."""
+    return {yaml.safe_load(text)["uuid"] for path, text in contents.items() if path.startswith(f"{kind}/")}
+
+
+def delete_stale_assets(contents: dict[str, str]) -> dict[str, list[str]]:
+    """Delete what the bundle owns but no longer holds, so a chart taken out of bi/assets does not
+    linger. Owned: datasets of the bundle's database, charts reading them, dashboards whose every
+    chart is owned; anything else in Superset (another database's, a hand-made empty
+    dashboard) is left alone. Idempotent: a second run finds nothing."""
+    from superset import db
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.models.dashboard import Dashboard
+    from superset.models.slice import Slice
+
+    databases = {uuid.UUID(u) for u in bundle_uuids(contents, "databases")}
+    owned_datasets = [t for t in db.session.query(SqlaTable) if t.database and t.database.uuid in databases]
+    owned_dataset_ids = {t.id for t in owned_datasets}
+    owned_charts = [
+        c for c in db.session.query(Slice) if c.datasource_type == "table" and c.datasource_id in owned_dataset_ids
+    ]
+    owned_chart_ids = {c.id for c in owned_charts}
+    owned_dashboards = [
+        d for d in db.session.query(Dashboard) if d.slices and all(c.id in owned_chart_ids for c in d.slices)
+    ]
+    deleted: dict[str, list[str]] = {}
+    for kind, owned, name in (
+        ("dashboards", owned_dashboards, lambda d: d.dashboard_title),
+        ("charts", owned_charts, lambda c: c.slice_name),
+        ("datasets", owned_datasets, lambda t: t.table_name),
+    ):
+        keep = bundle_uuids(contents, kind)
+        for item in owned:
+            if str(item.uuid) not in keep:
+                deleted.setdefault(kind, []).append(name(item))
+                db.session.delete(item)
+        db.session.flush()  # dashboards before their charts, charts before their datasets
+    db.session.commit()
+    return deleted
+
+
 def ensure_user(sm, username: str, password: str, role_names: list[str], first: str) -> None:
     roles = [sm.find_role(name) for name in role_names]
     user = sm.find_user(username=username)
@@ -217,10 +258,11 @@ def main() -> None:
             ImportChartsCommand(charts_only(contents), passwords=passwords, overwrite=True).run()
         db.session.commit()
         check_query_contexts(contents)
+        deleted = delete_stale_assets(contents)
+        if deleted:
+            print(f"deleted what the bundle no longer holds: {deleted}")
 
-        dataset_uuids = {
-            yaml.safe_load(text)["uuid"] for path, text in contents.items() if path.startswith("datasets/")
-        }
+        dataset_uuids = bundle_uuids(contents, "datasets")
         datasets = [d for d in db.session.query(SqlaTable).all() if str(d.uuid) in dataset_uuids]
         if len(datasets) != len(dataset_uuids):
             raise SystemExit(f"expected {len(dataset_uuids)} datasets after the import, found {len(datasets)}")

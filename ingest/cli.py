@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ingest.airflow import services
 from ingest.airflow.connection_ids import IMAP_CONN_ID
-from ingest.bi import server
+from ingest.bi import monthly_report, server
 from ingest.intake.pii import key_fingerprint
 from ingest.jobs.audit_pack import AuditPackError, print_pack
 from ingest.jobs.backup import BackupError, print_backup, print_restore
@@ -185,6 +186,11 @@ def _cmd_bi(args) -> int:
     return 0 if state.answering else 1
 
 
+def _cmd_report(args) -> int:
+    monthly_report.run(args.month, args.out, args.mail_to)
+    return EXIT_OK
+
+
 def _cmd_airflow(args) -> int:
     if args.airflow_command == "up":
         up = services.up(host=args.host, port=args.port, executor=args.executor, workers=args.workers)
@@ -277,6 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("bi_command", choices=["up", "down", "status"])
     bi.add_argument("--port", type=int, default=None, help="default $SWDW_BI_PORT or 8088")
     bi.set_defaults(func=_cmd_bi)
+    report = sub.add_parser("report", help="the monthly PDF for leaders: a cover and every dashboard")
+    report.add_argument("--month", required=True, help="YYYY-MM")
+    report.add_argument("--out", type=Path, default=None, help="default $SWDW_HOME/reports/swdw-report-YYYY-MM.pdf")
+    report.add_argument("--mail-to", nargs="+", default=[], metavar="ADDR", help="mail the PDF via swdw_smtp")
+    report.set_defaults(func=_cmd_report)
     airflow = sub.add_parser("airflow", help="the Airflow services on this machine (UI, scheduler, triggerer)")
     airflow.add_argument("airflow_command", choices=["up", "down", "status"])
     airflow.add_argument("--host", default="127.0.0.1", help="api-server address (up)")

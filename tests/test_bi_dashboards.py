@@ -27,7 +27,7 @@ from ingest import samples as sample
 from ingest.ports import free_port
 
 from .conftest import load_sample
-from .helpers import REPO, query
+from .helpers import REPO, query, run_cli
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -50,13 +50,9 @@ def _bundle(kind: str) -> list[dict]:
 
 def _dashboards() -> dict[str, int]:
     """slug → number of charts placed on it, from the committed bundle."""
-    result = {}
-    for path in (ASSETS / "dashboards").glob("*.yaml"):
-        dashboard = yaml.safe_load(path.read_text())
-        result[dashboard["slug"]] = sum(
-            1 for n in dashboard["position"].values() if isinstance(n, dict) and n.get("type") == "CHART"
-        )
-    return result
+    from ingest.bi import browser
+
+    return browser.bundle_dashboards()
 
 
 @pytest.fixture(scope="module")
@@ -473,3 +469,82 @@ def test_a_district_viewer_sees_only_its_district_on_screen(superset, warehouse,
                 assert shown == [], f"{slug}: a district viewer sees {shown}"
         finally:
             chromium.close()
+
+
+def _sample_month(warehouse) -> str:
+    ((month,),) = query(warehouse, "select to_char(max(period_month), 'YYYY-MM') from marts.mart_coverage")
+    return month
+
+
+@pytest.mark.browser
+def test_report_is_one_pdf_with_the_months_figures_and_every_dashboard(superset, warehouse, swdw_home, tmp_path):
+    import shutil
+
+    from pypdf import PdfReader
+
+    month = _sample_month(warehouse)
+    started = time.monotonic()
+    made = run_cli("report", "--month", month)
+    print(f"swdw report --month {month}: {time.monotonic() - started:.1f}s\n{made.stdout}")
+    assert made.returncode == 0, made.stderr
+    out = swdw_home / "reports" / f"swdw-report-{month}.pdf"
+    assert str(out) in made.stdout
+    for slug in _dashboards():
+        assert f"{slug}:" in made.stdout, f"no render time for {slug}"
+    # a copy to look at after the run: pytest keeps the last runs' tmp_path, $SWDW_HOME goes
+    shutil.copy(out, tmp_path / out.name)
+    pdf = PdfReader(out)
+    assert len(pdf.pages) >= 1 + len(_dashboards())
+    cover = " ".join(pdf.pages[0].extract_text().split())
+    # the figures straight from the marts the figures are computed from, not from the provenance mart
+    ((party, orgs, mass),) = query(
+        warehouse,
+        """select sum(orgs_with_party_org)::int, sum(orgs_total)::int,
+                  100.0 * (sum(orgs_with_union) + sum(orgs_with_youth_league) + sum(orgs_with_womens_federation))
+                  / (3 * sum(orgs_total))
+             from marts.mart_coverage where to_char(period_month, 'YYYY-MM') = %s""",
+        (month,),
+    )
+    ((converted, received),) = query(
+        warehouse,
+        """select coalesce(sum(suggestions_converted), 0)::int, coalesce(sum(suggestions_received), 0)::int
+             from marts.mart_petition_conversion where to_char(received_month, 'YYYY-MM') = %s""",
+        (month,),
+    )
+    assert month in cover
+    assert f"{100 * party / orgs:.2f}%" in cover and f"{party:,} / {orgs:,}" in cover, cover
+    assert f"{mass:.2f}%" in cover, cover
+    assert f"{converted:,} / {received:,}" in cover, cover
+
+
+def test_report_without_a_running_superset_exits_2_with_a_reason(tmp_path):
+    refused = run_cli("report", "--month", "2026-03", env={"SWDW_HOME": str(tmp_path)})
+    assert refused.returncode == 2
+    assert "Superset is not running" in refused.stderr and "swdw bi up" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_a_chart_the_bundle_does_not_hold_is_deleted_at_the_next_import(superset):
+    from ingest.bi import server
+
+    base = superset["url"]
+    admin = _api(base, "admin", superset["admin"])
+    dataset = admin.get(f"{base}/api/v1/dataset/?q=(page_size:100)", timeout=30).json()["result"][0]
+    created = admin.post(
+        f"{base}/api/v1/chart/",
+        json={
+            "slice_name": "不在包里",
+            "viz_type": "table",
+            "datasource_id": dataset["id"],
+            "datasource_type": "table",
+        },
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    stray = created.json()["id"]
+    for _ in range(2):  # idempotent: the second import finds nothing to delete
+        server.prepare(superset["paths"], announce=lambda _msg: None)
+        assert admin.get(f"{base}/api/v1/chart/{stray}", timeout=30).status_code == 404
+    charts = admin.get(f"{base}/api/v1/chart/?q=(page_size:100)", timeout=30).json()["result"]
+    assert {c["id"] for c in charts} and len(charts) == len(_bundle("charts"))
+    test_bundle_imported_cleanly(superset)

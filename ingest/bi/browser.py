@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.bi.superset_env import BI_PROJECT
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,6 +35,19 @@ class RenderedDashboard:
     seconds: float
     text: str
     screenshot: Path | None
+
+
+def bundle_dashboards() -> dict[str, int]:
+    """slug → charts placed on it, from the committed bundle: what `open_dashboard` waits for."""
+    import yaml
+
+    result = {}
+    for path in sorted((BI_PROJECT / "assets" / "dashboards").glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text())
+        result[spec["slug"]] = sum(
+            1 for n in spec["position"].values() if isinstance(n, dict) and n.get("type") == "CHART"
+        )
+    return result
 
 
 def launch(playwright):

@@ -35,8 +35,13 @@ def ensure_reader_login(admin_dsn: str, password: str) -> None:
         )
 
 
-def reader_uri(admin_dsn: str, password: str) -> str:
-    """The SQLAlchemy URI Superset stores: same host, port and database, the reader's login."""
+def reader_dsn(admin_dsn: str, password: str) -> str:
+    """The reader's libpq URI: same host, port and database, the reader's login."""
     url = urlsplit(admin_dsn)
     netloc = f"{READER_ROLE}:{quote(password, safe='')}@{url.hostname}:{url.port or 5432}"
-    return f"postgresql+psycopg2://{netloc}{url.path}"
+    return f"postgresql://{netloc}{url.path}"
+
+
+def reader_uri(admin_dsn: str, password: str) -> str:
+    """The SQLAlchemy URI Superset stores: the reader's DSN with Superset's driver."""
+    return reader_dsn(admin_dsn, password).replace("postgresql://", "postgresql+psycopg2://", 1)

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
-HEADLINE_SQL = {
-    "coverage": """
+# (month, organisations, party %, mass %, new party organisations); {where} picks the months
+COVERAGE_SQL = """
         select to_char(period_month, 'YYYY-MM'),
                sum(orgs_total),
                round(100.0 * sum(orgs_with_party_org) / nullif(sum(orgs_total), 0), 2),
                round(100.0 * (sum(orgs_with_union) + sum(orgs_with_youth_league)
                               + sum(orgs_with_womens_federation)) / nullif(3 * sum(orgs_total), 0), 2),
                sum(new_party_orgs)
-          from marts.mart_coverage
-         group by period_month order by period_month desc limit 1""",
+          from marts.mart_coverage {where}
+         group by period_month order by period_month desc limit 1"""
+
+HEADLINE_SQL = {
+    "coverage": COVERAGE_SQL.format(where=""),
     "suggestions": """
         select extract(year from received_month)::int, sum(suggestions_received), sum(suggestions_converted)
           from marts.mart_petition_conversion
@@ -27,6 +30,33 @@ HEADLINE_SQL = {
 def headline_figures(conn) -> dict[str, tuple | None]:
     """coverage (latest month), suggestions and services (latest year): one row each, None before any data."""
     return {name: conn.execute(sql).fetchone() for name, sql in HEADLINE_SQL.items()}
+
+
+def month_coverage(conn, month: str) -> tuple | None:
+    """The coverage headline row of one month (YYYY-MM), None when the month has no data."""
+    return conn.execute(COVERAGE_SQL.format(where="where to_char(period_month, 'YYYY-MM') = %s"), (month,)).fetchone()
+
+
+def month_ratios(conn, month: str) -> dict[str, tuple[int, int]]:
+    """{figure name: (numerator, denominator)} of the month, summed over the mart rows of the
+    provenance mart (one row per mart row and file there: each mart row is counted once)."""
+    rows = conn.execute(
+        """select figure_name, sum(numerator)::bigint, sum(denominator)::bigint
+             from (select distinct mart_name, grain_key, figure_name, numerator, denominator
+                     from marts.mart_provenance
+                    where to_char(period_month, 'YYYY-MM') = %s and denominator is not null) as mart_rows
+            group by figure_name""",
+        (month,),
+    ).fetchall()
+    return {name: (numerator, denominator) for name, numerator, denominator in rows}
+
+
+def build_position(conn) -> tuple:
+    """(newest build time, newest register submission id it reflects, register changes since)."""
+    return conn.execute(
+        "select max(built_at), max(register_max_submission_id), coalesce(max(register_changes_since_build), 0) "
+        "from marts.mart_build_info"
+    ).fetchone()
 
 
 def build_stamp_counts(conn) -> tuple[int, int]:
