@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+from ingest import notify
 from ingest.bi import browser, server
 from ingest.bi.reader_login import reader_dsn
 from ingest.bi.superset_env import bi_paths
@@ -164,8 +165,6 @@ def render(month: str, out: Path | None = None, port: int | None = None, announc
 
 def mail(report: Report, month: str, recipients: list[str]) -> None:
     """The PDF attached, through the notifier's swdw_smtp connection."""
-    from ingest import notify
-
     conn = notify.connection(notify.SMTP_CONN_ID)
     if conn is None:
         raise ReportUnavailable(f"--mail-to needs the {notify.SMTP_CONN_ID} connection (see ingest/notify.py)")
