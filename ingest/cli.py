@@ -90,7 +90,7 @@ def _cmd_ingest(args) -> int:
 def _build(select: list[str] | None = None) -> int:
     if not dbt_build(select=select):
         return EXIT_BUILD_FAILED
-    print(f"dbt docs: {generate_docs() / 'index.html'}")
+    print(f"dbt docs: {generate_docs()}")
     return EXIT_OK
 
 

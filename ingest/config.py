@@ -35,37 +35,23 @@ class Settings:
     files_at_once: int  # files of one ingest run processed at once: the task slots there are to fill
 
     @property
-    def archive_dir(self) -> Path:
-        return self.home / "archive"
-
-    @property
-    def quarantine_dir(self) -> Path:
-        return self.home / "quarantine"
-
-    @property
     def artifacts_dir(self) -> Path:
+        """Local outputs of a command (audit packs, screenshots); what processes share is in the artifact store."""
         return self.home / "artifacts"
-
-    @property
-    def data_docs_dir(self) -> Path:
-        return self.artifacts_dir / "data_docs"
-
-    @property
-    def dbt_docs_dir(self) -> Path:
-        return self.artifacts_dir / "dbt_docs"
-
-    @property
-    def audit_chain_dir(self) -> Path:
-        return self.artifacts_dir / "audit_chain"
 
     @property
     def pg_dir(self) -> Path:
         return self.home / "pg"
 
 
+def swdw_home(env=None) -> Path:
+    """$SWDW_HOME of ``env`` (this process's environment by default), resolved."""
+    return Path((os.environ if env is None else env).get("SWDW_HOME") or "./.swdw").resolve()
+
+
 def settings() -> Settings:
     return Settings(
-        home=Path(os.environ.get("SWDW_HOME", "./.swdw")).resolve(),
+        home=swdw_home(),
         landing=os.environ.get("SWDW_LANDING_DIR", "./data/landing"),
         warehouse_dsn=os.environ.get("SWDW_WAREHOUSE_DSN") or None,
         max_file_bytes=int(os.environ.get("SWDW_MAX_FILE_BYTES", 50 * 1024 * 1024)),

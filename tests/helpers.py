@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -97,3 +99,16 @@ def wait_for(what: str, check, timeout: float, every: float = 1.0):
             return value
         time.sleep(every)
     raise AssertionError(f"not within {timeout:.0f} s: {what}")
+
+
+@contextmanager
+def new_home():
+    """An empty SWDW_HOME for a second embedded server (a restore target), stopped and removed afterwards."""
+    # not under pytest's temp root, which is 0700: the server user must reach its data folder
+    home = Path(tempfile.mkdtemp(prefix="swdw-restore-"))
+    env = {"SWDW_HOME": str(home)}
+    try:
+        yield home, env
+    finally:
+        run_cli("stop", env=env)
+        shutil.rmtree(home, ignore_errors=True)

@@ -4,9 +4,11 @@ broker restart.
 The sample batch (86 files over seven departments and all three types, a resubmission and a
 byte-identical copy among them) is dropped into the landing zone of the running services. Midway,
 one worker and then the scheduler are killed with SIGKILL (supervisord starts each again) and
-later the Redis broker is stopped for 20 s and started again. Then every file has ended in a final state exactly once,
-every accepted row is in raw exactly once, every kept original reads back with its sha256, and the
-marts equal those of a one-process `swdw run` over the same files.
+later the Redis broker is stopped for 20 s and started again. The workers share an artifact store
+on an S3-compatible server (moto), so nothing passes between them through local disk. Then every
+file has ended in a final state exactly once, every accepted row is in raw exactly once, every kept
+original reads back from the store with its sha256 and every feedback report and validation page is
+there, and the marts equal those of a one-process `swdw run` over the same files.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ import psycopg
 import pytest
 
 from ingest import samples as sample
+from ingest.artifact_store import ARTIFACTS_URL_ENV, read
 from ingest.ports import free_port
 
 from .helpers import query, run_cli, table_digest, wait_for
+from .object_store import moto_s3
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -76,7 +80,17 @@ def _drop(batch: Path, landing: Path) -> int:
     return len(files)
 
 
-def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_restart(clean_warehouse, tmp_path):
+@pytest.fixture()
+def shared_store(monkeypatch):
+    with moto_s3() as env:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)  # the services started below inherit them
+        yield env[ARTIFACTS_URL_ENV]
+
+
+def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_restart(
+    clean_warehouse, shared_store, tmp_path
+):
     from ingest.airflow import services
 
     dsn, landing = clean_warehouse, Path(os.environ["SWDW_LANDING_DIR"])
@@ -132,11 +146,17 @@ def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_rest
     ):
         [(in_raw,)] = query(dsn, f"select count(*) from raw.{table} where submission_id = %s", (submission_id,))
         assert in_raw == row_count, (submission_id, table, in_raw, row_count)
-    # every kept original reads back, byte for byte
-    for sha256, archive_path in query(
-        dsn, "select sha256, archive_path from audit.submission where archive_path is not null"
-    ):
-        assert hashlib.sha256(Path(archive_path).read_bytes()).hexdigest() == sha256
+    # every kept original reads back from the shared store, byte for byte, and every report is there
+    kept = query(
+        dsn,
+        "select sha256, archive_path, feedback_path, data_docs_url, status from audit.submission "
+        "where archive_path is not null",
+    )
+    for sha256, archive_path, feedback_path, page, status in kept:
+        assert archive_path.startswith(shared_store + "/"), archive_path
+        assert hashlib.sha256(read(archive_path)).hexdigest() == sha256
+        assert status != "quarantined" or read(feedback_path)[:2] == b"PK"  # an xlsx
+        assert page is None or read(page).startswith(b"<!DOCTYPE html>")
     celery_register, celery_marts = register, _marts(dsn)
 
     # the same files through one process, into an emptied warehouse (new chains: the old heads go)

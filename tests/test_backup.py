@@ -10,8 +10,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,7 @@ from ingest.jobs.pipeline import ingest_pass
 from ingest.warehouse.audit_chain import heads_path
 
 from .builders import ORG_HEADER, landing_path, org_row, write_csv, write_xlsx
-from .helpers import query, run_cli, table_digest
+from .helpers import new_home, query, run_cli, table_digest
 
 REGISTER = (
     "select submission_id, department_code, submission_type, file_name, sha256, bytes, received_at, status, "
@@ -72,19 +70,6 @@ def loaded(clean_warehouse):
     return clean_warehouse
 
 
-@contextmanager
-def _new_home():
-    """An empty SWDW_HOME for a second embedded server, stopped and removed afterwards."""
-    # not under pytest's temp root, which is 0700: the server user must reach its data folder
-    home = Path(tempfile.mkdtemp(prefix="swdw-restore-"))
-    env = {"SWDW_HOME": str(home)}
-    try:
-        yield home, env
-    finally:
-        run_cli("stop", env=env)
-        shutil.rmtree(home, ignore_errors=True)
-
-
 def test_restore_into_a_new_home_gives_back_the_record(loaded, swdw_home, tmp_path):
     out = tmp_path / "backup"
     made = run_cli("backup", "--out", str(out))
@@ -102,7 +87,7 @@ def test_restore_into_a_new_home_gives_back_the_record(loaded, swdw_home, tmp_pa
     originals = query(loaded, "select submission_id, archive_path, sha256 from audit.submission order by 1")
     assert len(register) == 3 and raw_counts["org_coverage"] == 5
 
-    with _new_home() as (home, env):
+    with new_home() as (home, env):
         restored = run_cli("restore", str(out), env=env)
         assert restored.returncode == 0, restored.stdout + restored.stderr
         assert "every chain holds" in restored.stdout
@@ -151,7 +136,7 @@ def test_restore_refuses_a_nonempty_database(loaded, tmp_path):
     """Kept files gone but the record still in the database: still refused, naming the table."""
     out = tmp_path / "backup"
     backup(str(out))
-    with _new_home() as (home, env):
+    with new_home() as (home, env):
         dsn = run_cli("dsn", env=env).stdout.strip()
         shutil.copytree(out, tmp_path / "copy")
         assert run_cli("restore", str(tmp_path / "copy"), env=env).returncode == 0
@@ -179,7 +164,7 @@ def test_a_damaged_backup_is_refused_naming_the_file(loaded, tmp_path, damage):
     else:
         named = out / "files" / "archive" / "slipped_in.csv"
         named.write_text("x")
-    with _new_home() as (home, env):
+    with new_home() as (home, env):
         refused = run_cli("restore", str(out), env=env)
         assert refused.returncode == 2, refused.stdout + refused.stderr
         assert str(named) in refused.stderr and "damaged backup" in refused.stderr

@@ -4,7 +4,7 @@ The README's flow is a landing file going through intake → quality → warehou
 stages together, and airflow/, bi/ and cli.py as thin edges calling them. As layers, lowest first
 (a module may import modules of its own layer and of the layers below it, never above):
 
-  base       the package itself, config, findings, ports, notify: settings and shared vocabulary
+  base       the package itself, config, findings, ports, notify, the artifact store: settings and shared vocabulary
   intake     a landing file becomes canonical records
   quality    records judged: checks, GX suites, feedback, validation pages
   warehouse  PostgreSQL and the files kept beside it. Above quality because that is how the code
@@ -35,7 +35,7 @@ from ingest.config import REPO_ROOT
 
 PACKAGE = "ingest"
 LAYERS: dict[str, tuple[str, ...]] = {  # lowest first; a name declares a module or a package
-    "base": ("ingest", "ingest.config", "ingest.findings", "ingest.ports", "ingest.notify"),
+    "base": ("ingest", "ingest.config", "ingest.findings", "ingest.ports", "ingest.notify", "ingest.artifact_store"),
     "intake": ("ingest.intake",),
     "quality": ("ingest.quality",),
     "warehouse": ("ingest.warehouse", "ingest.faults"),

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest.artifact_store import ARTIFACTS_URL_ENV
 from ingest.intake.contracts import get_contract
 from ingest.intake.errors import SubmissionError
 from ingest.intake.normalise import parse_grid
@@ -311,8 +312,13 @@ def test_template_files_through_the_pipeline_keep_the_phone_number_out_of_the_re
 
 
 @pytest.mark.parametrize("kind", ["symlink", "fifo", "hardlink", "regular"])
-def test_a_refused_entry_is_set_aside_as_a_regular_file(tmp_path, kind):
-    landing, quarantine, outside = tmp_path / "landing", tmp_path / "quarantine" / "7", tmp_path / "outside.csv"
+def test_a_refused_entry_is_set_aside_as_a_regular_file(tmp_path, monkeypatch, kind):
+    monkeypatch.setenv(ARTIFACTS_URL_ENV, str(tmp_path / "store"))  # a store of its own: a folder apart from the home
+    landing, quarantine, outside = (
+        tmp_path / "landing",
+        tmp_path / "store" / "quarantine" / "7",
+        tmp_path / "outside.csv",
+    )
     landing.mkdir()
     outside.write_bytes(b"secret,contents\n")
     entry = landing / "2024年12月.csv"
@@ -324,7 +330,7 @@ def test_a_refused_entry_is_set_aside_as_a_regular_file(tmp_path, kind):
         os.link(outside, entry)
     else:
         entry.write_bytes(b"too,large\n")
-    kept = set_aside(str(entry), quarantine, entry.name)
+    kept = Path(set_aside(str(entry), "quarantine/7", entry.name))
     assert not os.path.lexists(entry)  # out of the landing zone
     assert [p.name for p in quarantine.iterdir()] == [kept.name]
     assert kept.is_file() and not kept.is_symlink() and kept.stat().st_nlink == 1

@@ -16,11 +16,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingest.config import settings
 from ingest.intake.contracts import all_contracts, get_contract
 from ingest.intake.reference import departments
 from ingest.jobs.pipeline import ingest_landing
 from ingest.quality.data_docs import remote_references
+from ingest.quality.docs_site import working_site
 from ingest.quality.suites import expectation_specs
 from ingest.quality.validation import validate
 from ingest.warehouse.connection import bootstrap
@@ -229,7 +229,7 @@ def test_personal_data_never_reaches_gx_results_or_data_docs(swdw_home):
 
 def test_data_docs_reference_no_remote_resources(swdw_home):
     _validate("org_coverage", [org(1), org(2, district_code="340621")], submission_id=88)
-    site = settings().data_docs_dir
+    site = working_site()
     pages = list(site.rglob("*.html"))
     assert (site / "index.html").exists() and len(pages) >= 3
     assert remote_references(site) == {}

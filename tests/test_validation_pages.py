@@ -19,10 +19,10 @@ import psycopg
 import pytest
 
 from ingest.bi.browser import CHROMIUM, CHROMIUM_ARGS
-from ingest.config import settings
 from ingest.intake.contracts import all_contracts, contract_version
 from ingest.jobs.pipeline import ingest_landing
 from ingest.quality import docs_index, validation_page
+from ingest.quality.docs_site import working_site
 from ingest.quality.rule_titles import rule_title_zh
 from ingest.quality.suites import expectation_specs
 from ingest.quality.verdict import verdict
@@ -49,7 +49,7 @@ def pages(warehouse, tmp_path_factory) -> dict:
     bootstrap()
     shutil.rmtree(Path(os.environ["SWDW_HOME"]) / "artifacts" / "audit_chain", ignore_errors=True)
     # submission ids restart with the emptied register: pages of earlier tests would carry the same ones
-    shutil.rmtree(settings().data_docs_dir, ignore_errors=True)
+    shutil.rmtree(working_site(), ignore_errors=True)
     landing = tmp_path_factory.mktemp("landing")
     bad = org_row(2, district="杜集")
     bad[1] = _wrong_check(bad[1])
@@ -118,7 +118,7 @@ def test_a_superseded_snapshots_page_says_so_and_the_index_follows(pages):
     older, newer = pages["相山12月.csv"], pages["相山12月（更正）.csv"]
     assert f"（被 #{newer.submission_id} 替代）" in _html(older) and "已被替代 superseded" in _html(older)
     assert "已入库 loaded" in _html(newer)
-    site = settings().data_docs_dir
+    site = working_site()
     entries = [json.loads(line) for p in sorted((site / "index").glob("entries-*.jsonl")) for line in p.open()]
     latest = {e["page"]: e for e in entries}
     by_id = {e["submission_id"]: e for e in latest.values() if e["page"] in {_page(site, o) for o in pages.values()}}
@@ -159,7 +159,7 @@ def test_the_page_and_the_index_tell_warnings_from_errors_as_the_register_does(p
     gx_status = validation_page.GX_STATUS.search(html).group(0)  # GX's overview "Status:"
     assert expected.label in facts and expected.label in gx_status
     assert ("Failed" in gx_status) is False and ("✓" in gx_status) is expected.passed
-    site = settings().data_docs_dir
+    site = working_site()
     index = (site / "index.html").read_text(encoding="utf-8")
     assert expected.label in _index_row(index, outcome.submission_id)
     page = (site / "index" / "page-0001.html").read_text(encoding="utf-8")
@@ -191,7 +191,7 @@ def test_the_page_and_the_index_filter_render_in_headless_chromium(pages, wareho
             assert "2024-12" in facts and "已隔离（退回）" in facts
             assert "统一社会信用代码校验位错误" in page.inner_text("#swdw-rules")
             assert all(url.startswith("file://") for url in requests), requests  # offline
-            page.goto((settings().data_docs_dir / "index.html").as_uri())
+            page.goto((working_site() / "index.html").as_uri())
             total = page.locator("#swdw-index tbody tr").count()
             page.select_option("#f-status", "quarantined")
             shown = page.locator("#swdw-index tbody tr")

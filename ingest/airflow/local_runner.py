@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ingest.airflow.connection_ids import WAREHOUSE_CONN_ID
 from ingest.airflow.lineage import openlineage_env
-from ingest.config import REPO_ROOT, city_timezone
+from ingest.config import REPO_ROOT, city_timezone, swdw_home
 from ingest.warehouse.embedded_pg import EmbeddedPostgres
 
 DAGS_FOLDER = REPO_ROOT / "dags"
@@ -53,11 +53,6 @@ def _bin(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
-def _home(env: dict[str, str]) -> Path:
-    # same rule as ingest.config.settings(), applied to the given environment
-    return Path(env.get("SWDW_HOME") or "./.swdw").resolve()
-
-
 def airflow_env(base_env: dict[str, str] | None = None, *, warehouse: bool = False) -> dict[str, str]:
     """The environment for running Airflow locally or in tests.
 
@@ -68,7 +63,7 @@ def airflow_env(base_env: dict[str, str] | None = None, *, warehouse: bool = Fal
     test never starts a database server.
     """
     env = dict(os.environ if base_env is None else base_env)
-    home = _home(env)
+    home = swdw_home(env)
     airflow_home = home / "airflow"
     env["SWDW_HOME"] = str(home)
     landing = env.get("SWDW_LANDING_DIR")

@@ -131,9 +131,9 @@ def prepare_warehouse() -> None:
 
 def publish_docs() -> str:
     """dbt docs (catalog included) for analysts and auditors."""
-    target = generate_docs()
-    print(f"dbt docs: {target / 'index.html'}")
-    return str(target)
+    index = generate_docs()
+    print(f"dbt docs: {index}")
+    return index
 
 
 def report_staleness() -> list[str]:

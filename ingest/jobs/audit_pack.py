@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ingest.artifact_store import artifact_store, read, readable
 from ingest.config import calendar_settings, settings
 from ingest.intake.reference import departments, register_labels
 from ingest.jobs.validation_pages import page_facts, publish_pages
-from ingest.quality.docs_index import entry_of, page_path, write_listing
+from ingest.quality.docs_index import entry_of, write_listing
+from ingest.quality.docs_site import index_session, local_page, working_site
 from ingest.warehouse import provenance
-from ingest.warehouse.audit_chain import current_heads, heads_path
+from ingest.warehouse.audit_chain import HEADS_KEY, current_heads
 from ingest.warehouse.connection import connect, set_time_zone
 from ingest.warehouse.provenance import month_provenance
 from ingest.warehouse.register import findings_of, register_rows, row_counts
@@ -124,9 +126,9 @@ def _copy_pages(site: Path, pack: Path, register: list[dict]) -> list[dict]:
     entries = []
     for row in register:
         url = row["data_docs_url"]
-        if not url or not page_path(site, url).exists():
+        source = local_page(site, url) if url else None
+        if source is None:
             continue
-        source = page_path(site, url)
         relative = source.relative_to(site)
         target = target_site / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -158,12 +160,12 @@ def _copy_feedback(pack: Path, register: list[dict]) -> int:
     for row in register:
         if not _pack_feedback_path(row):
             continue
-        source = Path(row["feedback_path"]).parent
+        source = row["feedback_path"].rsplit("/", 1)[0]  # its folder in the artifact store
         target = pack / "feedback" / str(row["submission_id"])
         target.mkdir(parents=True, exist_ok=True)
         for name in ("feedback.xlsx", "feedback.csv"):
-            if (source / name).exists():
-                shutil.copyfile(source / name, target / name)
+            if readable(f"{source}/{name}"):
+                (target / name).write_bytes(read(f"{source}/{name}"))
         copied += (target / "feedback.xlsx").exists()
     return copied
 
@@ -171,8 +173,9 @@ def _copy_feedback(pack: Path, register: list[dict]) -> int:
 def _chain_heads(pack: Path) -> None:
     folder = pack / "audit_chain"
     folder.mkdir()
-    if heads_path().exists():
-        shutil.copyfile(heads_path(), folder / "heads.jsonl")
+    store = artifact_store()
+    if store.exists(HEADS_KEY):
+        (folder / "heads.jsonl").write_bytes(store.get(HEADS_KEY))
     with connect() as conn:  # a snapshot of its own (read-only, repeatable read)
         heads = current_heads(conn)
     now = {"read_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "heads": heads}
@@ -245,7 +248,9 @@ def build_pack(month: str, out: Path | None = None, make_zip: bool = False) -> A
         findings = findings_of(conn, [r["submission_id"] for r in register], FINDING_COLUMNS)
         _write_csv(staging / "findings.csv", FINDING_COLUMNS, findings)
     _chain_heads(staging)
-    pages = _copy_pages(config.data_docs_dir, staging, register)
+    site = working_site()
+    with index_session(site):  # the index entries the pages are listed with, as they stand
+        pages = _copy_pages(site, staging, register)
     feedback = _copy_feedback(staging, register)
     readme = _readme(month, register, len(pages), feedback, (staging / "audit_chain" / "heads.jsonl").exists())
     (staging / "README.txt").write_text(readme, encoding="utf-8")

@@ -4,7 +4,8 @@ A backup folder holds
 - ``warehouse.dump``: pg_dump (custom format) of swdw's schemas, one snapshot (ingest.warehouse.dump);
 - ``files/archive``, ``files/quarantine``, ``files/artifacts``: the kept originals, the quarantined
   files with their feedback, and the artifacts (Data Docs, validation pages, lineage, dbt docs,
-  the audit chain heads), copied after the dump;
+  the audit chain heads), copied after the dump from the artifact store (a local folder or
+  ``s3://…``, ``SWDW_ARTIFACTS_URL``) and restored into the target's store;
 - ``secrets/`` (0700, files 0600) only with ``--include-secrets``: the PII key file and the
   generated passwords and secret keys;
 - ``MANIFEST.json``: the sha256 and size of every other file, the swdw and PostgreSQL versions,
@@ -37,9 +38,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from ingest.artifact_store import ARCHIVE_KEY, QUARANTINE_KEY, ArtifactStore, artifact_store
 from ingest.config import settings
 from ingest.intake.pii import key_fingerprint
-from ingest.warehouse.audit_chain import heads_path, print_verification, verify_chains
+from ingest.warehouse.audit_chain import HEADS_KEY, print_verification, verify_chains
 from ingest.warehouse.connection import bootstrap
 from ingest.warehouse.dump import (
     DumpError,
@@ -62,10 +64,15 @@ class BackupError(RuntimeError):
     """A backup or restore refused or failed: the message says which file or what to do."""
 
 
-def _kept_folders() -> dict[str, Path]:
-    """The folders of $SWDW_HOME a backup copies, by their name in the backup."""
-    config = settings()
-    return {"archive": config.archive_dir, "quarantine": config.quarantine_dir, "artifacts": config.artifacts_dir}
+# the artifact store's folders a backup copies, by their name in the backup too
+KEPT_FOLDERS = (ARCHIVE_KEY, QUARANTINE_KEY, "artifacts")
+
+
+def _kept_files(store: ArtifactStore) -> list[str]:
+    """Every kept file's key in the store (the chain heads are copied apart; lock files are not kept)."""
+    return [
+        key for folder in KEPT_FOLDERS for key in store.keys(folder) if key != HEADS_KEY and not key.endswith(".lock")
+    ]
 
 
 def _secret_files() -> dict[str, Path]:
@@ -127,8 +134,24 @@ class _Copier:
         shutil.copy2(source, target)
         if mode is not None:
             os.chmod(target, mode)
+        self._count(source.stat().st_size)
+
+    def fetch(self, store: ArtifactStore, key: str, target: Path) -> None:
+        """A kept file out of the artifact store into the backup (0600 as every kept file)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(target.parent, 0o700)
+        store.fs.get_file(store.path(key), str(target))
+        os.chmod(target, 0o600)
+        self._count(target.stat().st_size)
+
+    def upload(self, source: Path, store: ArtifactStore, key: str) -> None:
+        """A kept file of the backup into the target's artifact store."""
+        store.put(key, source.read_bytes())
+        self._count(source.stat().st_size)
+
+    def _count(self, size: int) -> None:
         self.files += 1
-        self.bytes += source.stat().st_size
+        self.bytes += size
         if time.monotonic() - self.last >= PROGRESS_SECONDS:
             self.last = time.monotonic()
             _progress(
@@ -147,11 +170,11 @@ def _swdw_version() -> str:
         return "unknown"
 
 
-def _heads_within(source: Path, target: Path, snapshot_heads: dict[str, dict], created_at: str) -> None:
+def _heads_within(recorded: str, target: Path, snapshot_heads: dict[str, dict], created_at: str) -> None:
     """Copy heads.jsonl keeping the recordings the snapshot reaches, then the snapshot's own heads."""
     kept = []
-    if source.exists():
-        for line in source.read_text(encoding="utf-8").splitlines():
+    if recorded:
+        for line in recorded.splitlines():
             if not line.strip():
                 continue
             entry = json.loads(line)
@@ -183,7 +206,9 @@ def backup(out: str | None = None, include_secrets: bool = False) -> BackupResul
     folder = Path(out).resolve() if out else _default_out()
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: give --out a new or empty folder")
-    if inside := [root for root in _kept_folders().values() if folder.is_relative_to(root)]:
+    store = artifact_store()
+    roots = [store.local_path(name) for name in KEPT_FOLDERS] if store.is_local else []
+    if inside := [root for root in roots if folder.is_relative_to(root)]:
         raise BackupError(f"{folder} is inside {inside[0]}, which the backup copies: choose a folder outside it")
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
@@ -216,18 +241,13 @@ def _write_backup(folder: Path, include_secrets: bool) -> BackupResult:
         raise BackupError(str(exc)) from exc
     _progress(f"backup: {DUMP_FILE} {_size((folder / DUMP_FILE).stat().st_size)} in {time.monotonic() - started:.1f} s")
 
-    heads_file = heads_path()
-    sources = [
-        (path, Path(FILES_DIR) / name / path.relative_to(root))
-        for name, root in _kept_folders().items()
-        for path in _regular_files(root)
-        if path != heads_file
-    ]
-    copier = _Copier("backup: copying kept files", len(sources), sum(p.stat().st_size for p, _ in sources))
-    for source, relative in sources:
-        copier.copy(source, folder / relative)
-    heads_copy = Path(FILES_DIR) / "artifacts" / heads_file.relative_to(config.artifacts_dir)
-    _heads_within(heads_file, folder / heads_copy, facts.chain_heads, created_at)
+    store = artifact_store()
+    keys = _kept_files(store)
+    copier = _Copier("backup: copying kept files", len(keys), sum(store.fs.size(store.path(k)) for k in keys))
+    for key in keys:
+        copier.fetch(store, key, folder / FILES_DIR / key)
+    heads = store.get_text(HEADS_KEY) if store.exists(HEADS_KEY) else ""
+    _heads_within(heads, folder / FILES_DIR / HEADS_KEY, facts.chain_heads, created_at)
 
     secrets = [(relative, path) for relative, path in _secret_files().items() if path.is_file()]
     if include_secrets:
@@ -246,6 +266,7 @@ def _write_backup(folder: Path, include_secrets: bool) -> BackupResult:
         "postgresql_server_version": facts.server_version,
         "schema_version": facts.schema_version,
         "source_home": str(config.home),
+        "source_store": store.uri(""),
         "external_database": bool(config.warehouse_dsn),
         "submissions": facts.submissions,
         "roles": facts.roles,
@@ -330,8 +351,8 @@ def verify_backup(folder: Path) -> dict:
     return manifest
 
 
-def _nonempty_target_folders() -> list[Path]:
-    return [root for root in _kept_folders().values() if root.is_dir() and any(root.iterdir())]
+def _nonempty_target_folders(store: ArtifactStore) -> list[str]:
+    return [store.uri(name) for name in KEPT_FOLDERS if store.keys(name)]
 
 
 @dataclass(frozen=True)
@@ -345,11 +366,11 @@ class RestoreResult:
 def restore(source: str) -> RestoreResult:
     folder = Path(source).resolve()
     manifest = verify_backup(folder)  # before anything is written
-    config = settings()
-    if busy := _nonempty_target_folders():
+    config, store = settings(), artifact_store()
+    if busy := _nonempty_target_folders(store):
         raise BackupError(
             f"refused: the target home {config.home} is not empty ({', '.join(map(str, busy))}); "
-            "restore into a new SWDW_HOME"
+            "restore into a new SWDW_HOME (and an empty SWDW_ARTIFACTS_URL)"
         )
     secret_names = [name for name in manifest["files"] if Path(name).parts[0] == SECRETS_DIR]
     secret_targets = {name: config.home / Path(name).relative_to(SECRETS_DIR) for name in secret_names}
@@ -370,19 +391,25 @@ def restore(source: str) -> RestoreResult:
         raise BackupError(str(exc)) from exc
 
     kept = [
-        (folder / name, config.home / Path(name).relative_to(FILES_DIR))
+        (folder / name, Path(name).relative_to(FILES_DIR).as_posix())
         for name in manifest["files"]
         if Path(name).parts[0] == FILES_DIR
     ]
     copier = _Copier("restore: copying kept files", len(kept), sum(s.stat().st_size for s, _ in kept))
-    for source_path, target in kept:
-        copier.copy(source_path, target)
+    for source_path, key in kept:
+        if store.is_local:
+            copier.copy(source_path, store.local_path(key))
+        else:
+            copier.upload(source_path, store, key)
     for name, target in secret_targets.items():
         copier.copy(folder / name, target, mode=0o600)
 
     relocated = 0
-    if manifest.get("source_home") and manifest["source_home"] != str(config.home):
-        relocated = relocate_kept_paths(manifest["source_home"], str(config.home))
+    # the register names kept files by their uri in the store they were kept in (a backup of before
+    # the artifact store was named: its home)
+    source_store = manifest.get("source_store") or manifest.get("source_home", "").rstrip("/") + "/"
+    if manifest.get("source_home") and source_store != store.uri(""):
+        relocated = relocate_kept_paths(source_store, store.uri(""))
     return RestoreResult(manifest, len(kept), sorted(secret_targets), relocated)
 
 
@@ -396,7 +423,9 @@ def print_restore(source: str) -> bool:
         f"into {settings().home}"
     )
     if result.relocated_paths:
-        print(f"restore: {result.relocated_paths} register paths moved from {manifest['source_home']} to the new home")
+        print(
+            f"restore: {result.relocated_paths} register paths moved from {manifest.get('source_store') or manifest['source_home']} to {artifact_store().uri('')}"
+        )
     if result.secrets:
         print(f"restore: secrets restored (0600): {', '.join(result.secrets)}")
     elif not os.environ.get("SWDW_PII_KEY"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from ingest.artifact_store import readable
 from ingest.intake.contacts import Contact, city_contacts_configured, copies_for, department_contacts
 from ingest.intake.reference import register_labels
 from ingest.jobs.department_replies import reply_subject, send_reply
@@ -60,13 +61,13 @@ def _receipt(outcome: FileOutcome, row: dict) -> str:
     return text
 
 
-def _refusal(outcome: FileOutcome, feedback: Path | None) -> str:
+def _refusal(outcome: FileOutcome, feedback: str | None) -> str:
     text = (
         f"您单位报送的《{outcome.file_name}》（报送编号 #{outcome.submission_id or '—'}）未通过校验，已退回，"
         f"未入库。原因：{outcome.reason or '见反馈报告'}。"
     )
     if feedback:
-        text += f"请按附件反馈报告（{feedback.name}）逐行修改后重新报送。"
+        text += f"请按附件反馈报告（{feedback.rsplit('/', 1)[-1]}）逐行修改后重新报送。"
     return text
 
 
@@ -89,8 +90,7 @@ def _messages(conn, outcome: FileOutcome) -> list[tuple[str, str, str, list[Path
             replies.append((what, old["file_name"], _supersede_note(old, outcome), []))
         return replies
     if outcome.status in (FileStatus.QUARANTINED, FileStatus.FAILED):
-        feedback = Path(outcome.feedback_path) if outcome.feedback_path else None
-        feedback = feedback if feedback and feedback.is_file() else None
+        feedback = outcome.feedback_path if readable(outcome.feedback_path) else None
         what = f"{WHAT[outcome.status]} #{outcome.submission_id or '—'}"
         return [(what, outcome.file_name, _refusal(outcome, feedback), [feedback] if feedback else [])]
     return []

@@ -15,8 +15,8 @@ import time
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from pathlib import Path
 
+from ingest.artifact_store import read
 from ingest.intake.contacts import Contact
 from ingest.notify import SMTP_CONN_ID, connection, send_message, sender_address
 
@@ -38,7 +38,7 @@ def compose(
     body: str,
     sender: str,
     in_reply_to: str | None = None,
-    attachments: Sequence[Path] = (),
+    attachments: Sequence[str] = (),  # uris of kept files (ingest.artifact_store)
 ) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
@@ -53,9 +53,10 @@ def compose(
     message["Auto-Submitted"] = "auto-replied"  # RFC 3834: no auto-responder answers it back
     greeting = f"{to.contact_name}：您好！" if to.contact_name else "您好！"
     message.set_content(f"{greeting}\n\n{body}\n\n{FOOTER}\n")
-    for path in attachments:
-        maintype, _, subtype = (mimetypes.guess_type(path.name)[0] or "application/octet-stream").partition("/")
-        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+    for uri in attachments:
+        name = uri.rsplit("/", 1)[-1]
+        maintype, _, subtype = (mimetypes.guess_type(name)[0] or "application/octet-stream").partition("/")
+        message.add_attachment(read(uri), maintype=maintype, subtype=subtype, filename=name)
     return message
 
 
@@ -65,7 +66,7 @@ def send_reply(
     subject: str,
     body: str,
     in_reply_to: str | None = None,
-    attachments: Sequence[Path] = (),
+    attachments: Sequence[str] = (),  # uris of kept files (ingest.artifact_store)
     attempts: int = 1,
 ) -> str:
     """Send a reply, trying up to ``attempts`` times; returns 'sent', 'not configured' or 'failed: <why>'."""

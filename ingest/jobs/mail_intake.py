@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ingest.artifact_store import ARCHIVE_KEY
 from ingest.config import city_timezone, settings
 from ingest.intake.contacts import Contact, address_key, copies_for, department_contacts
 from ingest.intake.landing import landing_fs
@@ -161,7 +162,7 @@ def _process(imap, conn, uidvalidity: int, uid: int, contacts: dict[str, Contact
         reply = None if automatic else _refuse(contact, contacts, subject, message_id, received, refusal)
         return MailRecord(**known, outcome="refused", reason=refusal.reason, reply=reply)
     raw = _body(imap, uid)
-    eml = keep_copy(raw, config.archive_dir / "mail", f"{uidvalidity}_{uid}.eml")
+    eml = keep_copy(raw, f"{ARCHIVE_KEY}/mail", f"{uidvalidity}_{uid}.eml")
     try:
         report: MailedReport = parse_report(raw)
         verdict = judge(report, departments()[contact.department_code], config.mail_max_attachments)

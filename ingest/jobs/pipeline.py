@@ -21,8 +21,8 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from dataclasses import replace
-from pathlib import Path
 
+from ingest.artifact_store import readable
 from ingest.config import settings
 from ingest.faults import crash_point
 from ingest.findings import Finding, Severity, internal_error
@@ -138,7 +138,7 @@ def _guarded(landing_file: LandingFile, sha: str, size: int, work) -> FileOutcom
                 status, archive_path = register.status_and_original(conn, submission_id)
                 if status not in register.UNFINISHED:
                     # the same bytes are already registered: finish a landing clean-up a crash may have left
-                    if archive_path and Path(archive_path).exists():
+                    if readable(archive_path):
                         remove_from_landing(landing_file)
                     outcome.reason = f"same bytes as submission {submission_id} ({status})"
                     return outcome
@@ -210,20 +210,20 @@ def _refuse(landing_file: LandingFile, finding: Finding) -> FileOutcome:
         _describe(outcome, evaluation)
         folder = quarantine_folder(submission_id)
         kept = set_aside(landing_file.path, folder, landing_file.file_name)
-        write_feedback(folder, evaluation.findings)
+        feedback = write_feedback(folder, evaluation.findings)
         with conn.transaction():
             register.record_findings(conn, evaluation.findings, submission_id=submission_id)
             register.set_status(
                 conn,
                 submission_id,
                 register.SubmissionStatus.QUARANTINED,
-                archive_path=str(kept) if kept else None,
-                feedback_path=str(folder / "feedback.xlsx"),
+                archive_path=kept,
+                feedback_path=feedback,
                 status_reason=evaluation.reason,
                 **evaluation.register_fields(),
             )
         outcome.status = FileStatus.QUARANTINED
-        outcome.feedback_path = str(folder / "feedback.xlsx")
+        outcome.feedback_path = feedback
 
     return _guarded(landing_file, landing_file.identity(), landing_file.size, work)
 
@@ -252,7 +252,7 @@ def _load(conn, landing_file: LandingFile, data: bytes, submission_id: int, eval
 def _quarantine(conn, landing_file: LandingFile, data: bytes, submission_id: int, evaluation, outcome) -> None:
     folder = quarantine_folder(submission_id)
     kept = keep_copy(data, folder, landing_file.file_name)
-    write_feedback(folder, evaluation.findings)
+    feedback = write_feedback(folder, evaluation.findings)
     with conn.transaction():
         register.record_findings(conn, evaluation.findings, submission_id=submission_id)
         register.record_validation_results(conn, submission_id, evaluation.validation_results)
@@ -260,13 +260,13 @@ def _quarantine(conn, landing_file: LandingFile, data: bytes, submission_id: int
             conn,
             submission_id,
             register.SubmissionStatus.QUARANTINED,
-            archive_path=str(kept),
-            feedback_path=str(folder / "feedback.xlsx"),
+            archive_path=kept,
+            feedback_path=feedback,
             status_reason=evaluation.reason,
             **evaluation.register_fields(),
         )
     outcome.status = FileStatus.QUARANTINED
-    outcome.feedback_path = str(folder / "feedback.xlsx")
+    outcome.feedback_path = feedback
 
 
 def discover_pending() -> list[dict]:

@@ -55,8 +55,8 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from pathlib import Path
 
+from ingest.artifact_store import read, readable
 from ingest.intake.contracts import get_contract
 from ingest.intake.landing import LandingFile
 from ingest.jobs.ingest_pass import PassSummary, begin_pass, finish_pass
@@ -197,10 +197,8 @@ def _act(conn, item: dict, data: bytes, evaluation, reprocess_id: int) -> tuple[
     if item["status"] != SubmissionStatus.QUARANTINED:
         return (ReprocessAction.CONFIRMED if evaluation.accepted else ReprocessAction.FLAGGED), None
     if not evaluation.accepted:
-        folder = quarantine_folder(sid) / f"reprocess_{reprocess_id}"
-        folder.mkdir(parents=True, exist_ok=True)
-        write_feedback(folder, evaluation.findings)
-        return ReprocessAction.STILL_REJECTED, str(folder / "feedback.xlsx")
+        feedback = write_feedback(f"{quarantine_folder(sid)}/reprocess_{reprocess_id}", evaluation.findings)
+        return ReprocessAction.STILL_REJECTED, feedback
     existing = reprocess_runs.raw_row_count(conn, get_contract(item["submission_type"]).raw_table, sid)
     if existing:
         raise ReprocessError(f"submission {sid} is quarantined but has {existing} raw rows; not loading")
@@ -217,10 +215,10 @@ def _act(conn, item: dict, data: bytes, evaluation, reprocess_id: int) -> tuple[
     return ReprocessAction.LOADED, None
 
 
-def _kept_original(item: dict) -> tuple[Path | None, bytes | None, bool]:
-    """(path, bytes, whether they hash to the registered sha256) of the kept original."""
-    kept = Path(item["archive_path"]) if item["archive_path"] else None
-    data = kept.read_bytes() if kept and kept.exists() else None
+def _kept_original(item: dict) -> tuple[str | None, bytes | None, bool]:
+    """(uri, bytes, whether they hash to the registered sha256) of the kept original."""
+    kept = item["archive_path"] or None
+    data = read(kept) if readable(kept) else None
     return kept, data, data is not None and hashlib.sha256(data).hexdigest() == item["sha256"]
 
 

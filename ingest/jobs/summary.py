@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ingest.config import settings
-from ingest.lineage.transport import lineage_dir
+from ingest.artifact_store import ARCHIVE_KEY, DATA_DOCS_KEY, DBT_DOCS_KEY, QUARANTINE_KEY, artifact_store
+from ingest.lineage.transport import lineage_location
 from ingest.warehouse import marts_read, register
 from ingest.warehouse.connection import connect, masked_dsn, warehouse_dsn
 
@@ -16,7 +16,7 @@ def headline_figures() -> dict:
 
 def print_summary() -> None:
     figures = headline_figures()
-    config = settings()
+    store = artifact_store()
     period, orgs, party, mass, new = figures["coverage"] or (None,) * 5
     year, received, converted = figures["suggestions"] or (None,) * 3
     _, activities, participants, volunteers, hours = figures["services"] or (None,) * 5
@@ -32,12 +32,12 @@ swdw marts summary
 Where to look next
   warehouse (psql, BI tools):  {masked_dsn(warehouse_dsn())}  (with its password: .venv/bin/swdw dsn)
   submission register:         .venv/bin/swdw status
-  GX Data Docs:                {config.data_docs_dir / "index.html"}
-  dbt docs:                    {config.dbt_docs_dir / "index.html"}
-  feedback reports:            {config.quarantine_dir}/<submission_id>/feedback.xlsx
-  archived originals:          {config.archive_dir}
+  GX Data Docs:                {store.uri(DATA_DOCS_KEY + "/index.html")}
+  dbt docs:                    {store.uri(DBT_DOCS_KEY + "/index.html")}
+  feedback reports:            {store.uri(QUARANTINE_KEY)}/<submission_id>/feedback.xlsx
+  archived originals:          {store.uri(ARCHIVE_KEY)}
   one figure's files and rows: .venv/bin/swdw explain coverage {period} 340603 enterprise
   a month for the auditors:    .venv/bin/swdw audit pack --month {period}
-  lineage (OpenLineage):       {lineage_dir()}
+  lineage (OpenLineage):       {lineage_location()}
   dashboards (Superset):       make bi, then http://127.0.0.1:8088/dashboard/list/
   Airflow UI (live services):  make airflow, then http://127.0.0.1:8080""")

@@ -7,8 +7,8 @@ over as SWDW_PG_* variables that dbt_project/profiles.yml reads.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+from ingest.artifact_store import DBT_DOCS_KEY, artifact_store
 from ingest.config import DBT_PROJECT_DIR, settings
 from ingest.lineage.dbt_events import emit_dbt_lineage
 from ingest.notify import notify
@@ -134,13 +134,19 @@ def report_failed_build(failed: list[str]) -> dict:
     )
 
 
-def generate_docs() -> Path:
-    """dbt docs (catalog included, one static page) under $SWDW_HOME/artifacts/dbt_docs."""
-    target = settings().dbt_docs_dir
+def generate_docs() -> str:
+    """dbt docs (catalog included, one static page) and dbt's target files (manifest, catalog, run
+    results) in artifacts/dbt_docs of the artifact store; returns the uri of its index.html.
+
+    Generated in the store's own folder when it is local, else in this worker's and then uploaded."""
+    store = artifact_store()
+    target = store.local_path(DBT_DOCS_KEY) if store.is_local else settings().home / "work" / "dbt_docs"
     target.mkdir(parents=True, exist_ok=True)
     if not run_dbt(["docs", "generate", "--static", "--target-path", str(target)]):
         raise RuntimeError("dbt docs generate failed")
-    return target
+    if not store.is_local:
+        store.push_tree(target, DBT_DOCS_KEY)
+    return store.uri(f"{DBT_DOCS_KEY}/index.html")
 
 
 def dbt_parse() -> bool:

@@ -16,15 +16,19 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ingest.config import calendar_settings, settings
+from ingest.config import calendar_settings
+from ingest.quality.docs_site import working_site
 from ingest.quality.validation_page import PageFacts, publish_facts
 from ingest.warehouse import register
 
 log = logging.getLogger(__name__)
 
 
-def _url(path: str | None) -> str | None:
-    return Path(path).as_uri() if path else None
+def _url(uri: str | None) -> str | None:
+    """A kept file's link: a local path as a file url, an object store's uri (s3://…) as it is."""
+    if not uri:
+        return None
+    return uri if "://" in uri else Path(uri).as_uri()
 
 
 def period_text(report_period, period_start, period_end) -> str | None:
@@ -58,7 +62,7 @@ def page_facts(row: dict) -> PageFacts:
 
 def publish_pages(conn, submission_ids, extra_urls: dict[int, list[str]] | None = None) -> int:
     """Publish the register's facts on the pages of these submissions; returns the pages rewritten."""
-    site = settings().data_docs_dir
+    site = working_site()
     published = 0
     for row in register.register_rows(conn, "submission_id = any(%s)", (list(submission_ids),)):
         urls = [row["data_docs_url"], *(extra_urls or {}).get(row["submission_id"], [])]

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from ingest.config import DBT_PROJECT_DIR
 from ingest.lineage.naming import JOB_NAMESPACE, rewrite_embedded_addresses
-from ingest.lineage.transport import file_transport_config, lineage_dir
+from ingest.lineage.transport import file_transport_config, lineage_location, make_lineage_location
 
 LINEAGE_COMMANDS = ("build", "run", "seed", "snapshot", "test")
 PROFILE_NAME, TARGET_NAME = "swdw", "warehouse"  # dbt_project/profiles.yml
@@ -98,7 +98,7 @@ def _emit(succeeded: bool) -> int:
     ]
     # the file transport itself, not the transform transport the provider uses: that one serialises
     # every event three more times for its debug log; the same rewrite is applied here directly
-    lineage_dir().mkdir(parents=True, exist_ok=True)
+    make_lineage_location(lineage_location())
     transport = FileTransport(FileConfig.from_dict(file_transport_config("dbt")))
     for event in events:
         rewrite_embedded_addresses(event)

@@ -7,11 +7,10 @@ itself is ingest.lineage.naming.rewrite_embedded_addresses, which the dbt build 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from openlineage.client.transport.transform import EventTransformer
 
 from ingest.lineage.naming import rewrite_embedded_addresses
+from ingest.lineage.transport import make_lineage_location
 
 
 class WarehouseNamespace(EventTransformer):
@@ -28,7 +27,7 @@ class WarehouseNamespace(EventTransformer):
     def __init__(self, properties: dict) -> None:
         super().__init__(properties)
         if directory := properties.get("directory"):
-            Path(directory).mkdir(parents=True, exist_ok=True)
+            make_lineage_location(directory)
 
     def transform(self, event):
         rewrite_embedded_addresses(event)  # the transport passes a copy: changing it in place is safe

@@ -1,34 +1,45 @@
-"""Where OpenLineage events go: one JSON file per event under ``$SWDW_HOME/artifacts/lineage/``.
+"""Where OpenLineage events go: one JSON file per event under ``artifacts/lineage/`` of the artifact store.
 
-``airflow-<time>.json`` from the Airflow provider, ``dbt-<time>.json`` from a CLI build; nothing is
-sent over the network. A lineage server reads them later, e.g. Marquez: ``for f in $(ls -tr
-$SWDW_HOME/artifacts/lineage/*.json); do curl -sX POST -H 'Content-Type: application/json' --data
-@"$f" http://marquez:5000/api/v1/lineage; done`` (in the order they were written).
+``airflow-<time>.json`` from the Airflow provider, ``dbt-<time>.json`` from a CLI build, written by
+OpenLineage's file transport, which writes to a local folder or through fsspec to ``s3://…``;
+nothing is sent over the network to a lineage server. One reads them later, e.g. Marquez: ``for f
+in $(ls -tr $SWDW_HOME/artifacts/lineage/*.json); do curl -sX POST -H 'Content-Type:
+application/json' --data @"$f" http://marquez:5000/api/v1/lineage; done`` (in the order they were
+written).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from ingest.artifact_store import artifact_store
 
-def _home(env) -> Path:
-    # same rule as ingest.config.settings(), applied to the given environment
-    return Path(env.get("SWDW_HOME") or "./.swdw").resolve()
+LINEAGE_KEY = "artifacts/lineage"
+
+
+def lineage_location(env=None) -> str:
+    """Where the event files are written: a local folder or ``s3://…/artifacts/lineage``."""
+    return artifact_store(env).uri(LINEAGE_KEY)
 
 
 def lineage_dir(env=None) -> Path:
-    """Where the event files are written: ``$SWDW_HOME/artifacts/lineage``."""
-    return _home(os.environ if env is None else env) / "artifacts" / "lineage"
+    """The events' folder in a local artifact store."""
+    return artifact_store(env).local_path(LINEAGE_KEY)
+
+
+def make_lineage_location(location: str) -> None:
+    """The file transport does not create folders: make a local one (an object store needs none)."""
+    if "://" not in location:
+        Path(location).mkdir(parents=True, exist_ok=True)
 
 
 def file_transport_config(emitter: str, env=None) -> dict:
-    """OpenLineage's file transport under ``lineage_dir``; ``emitter`` prefixes the file names (``airflow``, ``dbt``).
+    """OpenLineage's file transport under ``lineage_location``; ``emitter`` prefixes the file names (``airflow``, ``dbt``).
 
     One file per event (``append`` false): concurrent task processes never interleave lines, and
     each file is one request body for a lineage server's API.
     """
-    return {"type": "file", "log_file_path": str(lineage_dir(env) / emitter), "append": False}
+    return {"type": "file", "log_file_path": f"{lineage_location(env)}/{emitter}", "append": False}
 
 
 def transport_config(emitter: str, env=None) -> dict:
@@ -36,6 +47,6 @@ def transport_config(emitter: str, env=None) -> dict:
     return {
         "type": "transform",
         "transformer_class": "ingest.lineage.namespace_transform.WarehouseNamespace",
-        "transformer_properties": {"directory": str(lineage_dir(env))},
+        "transformer_properties": {"directory": lineage_location(env)},
         "transport": file_transport_config(emitter, env),
     }

@@ -16,7 +16,8 @@ import re
 import shutil
 from pathlib import Path
 
-from ingest.config import EXPECTATIONS_DIR, settings
+from ingest.artifact_store import DATA_DOCS_KEY, artifact_store
+from ingest.config import EXPECTATIONS_DIR
 
 ASSETS_DIR = EXPECTATIONS_DIR / "plugins" / "custom_data_docs" / "offline"
 ASSETS = ("offline.css", "offline.js")  # copied to every site
@@ -122,5 +123,5 @@ def remote_references(site: Path) -> dict[str, list[str]]:
 
 
 if __name__ == "__main__":
-    pages = make_offline(settings().data_docs_dir)
-    print(f"made {len(pages)} pages offline under {settings().data_docs_dir}")
+    pages = make_offline(artifact_store().local_path(DATA_DOCS_KEY))
+    print(f"made {len(pages)} pages offline under {artifact_store().local_path(DATA_DOCS_KEY)}")

@@ -13,14 +13,13 @@ file:// where it would refuse to fetch JSON; the filter itself is a static file 
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import html
 import json
 import re
 from pathlib import Path
 
 from ingest.quality.data_docs import asset_text, make_offline_page
+from ingest.quality.docs_site import index_session, page_path
 from ingest.quality.verdict import verdict_of_entry
 
 PAGE_SIZE = 200
@@ -50,10 +49,6 @@ def link(url: str | None, text: str, kind: str) -> str:
     if not url:
         return "—"
     return f'<a data-swdw-link="{kind}" href="{html.escape(url)}">{html.escape(text)}</a>'
-
-
-def page_path(site: Path, url: str) -> Path:
-    return Path(url.removeprefix("file://")) if url.startswith("file://") else Path(site) / url
 
 
 def _pages(site: Path) -> list[Path]:
@@ -181,20 +176,9 @@ def _write_index(site: Path, latest: list[dict]) -> None:
     )
 
 
-@contextlib.contextmanager
-def _index_lock(site: Path):
-    """One writer of the index at a time: files validate in parallel (mapped tasks), and a status
-    update rewrites an entries file that another process may be appending to."""
-    folder = Path(site) / "index"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
 def append_to_index(site: Path, entry: dict) -> None:
     """Add one validation to the paged index: rewrites the last page and index.html only."""
-    with _index_lock(site):
+    with index_session(site):
         last = site / "index" / f"entries-{next_index_page(site):04d}.jsonl"
         with last.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
@@ -228,7 +212,7 @@ def _update_entries(site: Path, index_page: int, page: str, fields: dict) -> boo
 
 def update_entry(site: Path, index_page: int, page: str, fields: dict) -> None:
     """Give a validation page's entry new facts; costs the one index page holding it."""
-    with _index_lock(site):
+    with index_session(site):
         # a parallel run may have filled the page named at render time: the entry is then on the next
         for number in (index_page, index_page + 1):
             if _update_entries(site, number, page, fields):

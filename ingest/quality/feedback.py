@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
+import io
 
+from ingest.artifact_store import artifact_store
 from ingest.findings import Finding
 
 FEEDBACK_COLUMNS = ("source_row", "column", "value", "rule", "message_zh", "message_en")
@@ -26,15 +27,17 @@ def feedback_rows(findings: list[Finding]) -> list[tuple]:
     ]
 
 
-def write_feedback(folder: Path, findings: list[Finding]) -> Path:
+def write_feedback(folder: str, findings: list[Finding]) -> str:
+    """Keep feedback.csv and feedback.xlsx under ``folder`` (a key of the artifact store); returns the xlsx's uri."""
     from openpyxl import Workbook
 
-    folder.mkdir(parents=True, exist_ok=True)
     rows = feedback_rows(findings)
-    with open(folder / "feedback.csv", "w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(FEEDBACK_COLUMNS)
-        writer.writerows(rows)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(FEEDBACK_COLUMNS)
+    writer.writerows(rows)
+    store = artifact_store()
+    store.put(f"{folder}/feedback.csv", text.getvalue().encode("utf-8-sig"))
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "问题清单"
@@ -44,5 +47,6 @@ def write_feedback(folder: Path, findings: list[Finding]) -> Path:
         sheet.append(list(row))
     for column, width in zip("ABCDEF", (8, 18, 24, 24, 48, 48)):
         sheet.column_dimensions[column].width = width
-    workbook.save(folder / "feedback.xlsx")
-    return folder
+    xlsx = io.BytesIO()
+    workbook.save(xlsx)
+    return store.put(f"{folder}/feedback.xlsx", xlsx.getvalue())

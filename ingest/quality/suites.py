@@ -18,10 +18,11 @@ import functools
 import json
 import os
 
-from ingest.config import EXPECTATIONS_DIR, settings
+from ingest.config import EXPECTATIONS_DIR
 from ingest.intake.contracts import Contract, Rule, all_contracts
 from ingest.intake.reference import districts
 from ingest.quality.checks import CREDIT_FORMAT, VALID, check_column
+from ingest.quality.docs_site import working_site
 
 DATASOURCE = "submissions"
 BATCH_DEFINITION = "whole_file"
@@ -178,9 +179,9 @@ def columns_read(contract: Contract) -> list[str]:
 
 
 def _gx_environment() -> None:
-    config = settings()
-    os.environ["SWDW_GX_RESULTS_DIR"] = str(config.artifacts_dir / "gx_validations")
-    os.environ["SWDW_DATA_DOCS_DIR"] = str(config.data_docs_dir)
+    site = working_site()  # GX's stored results sit beside the site it renders
+    os.environ["SWDW_GX_RESULTS_DIR"] = str(site.parent / "gx_validations")
+    os.environ["SWDW_DATA_DOCS_DIR"] = str(site)
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
 

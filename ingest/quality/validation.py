@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ingest.config import settings
 from ingest.findings import Finding
 from ingest.intake.contracts import Contract
 from ingest.intake.pii import mask_personal
 from ingest.intake.reference import Department, districts
 from ingest.quality.checks import pii_check_columns
 from ingest.quality.docs_index import append_to_index
+from ingest.quality.docs_site import working_site
 from ingest.quality.suites import columns_read, get_context
 from ingest.quality.validation_page import PageFacts, index_entry, render_validation_page
 
@@ -156,7 +156,7 @@ def validate(
     by_row = {r["source_row"]: r for r in records}
     findings: list[tuple[int, int, Finding]] = []
     rows, docs_url = [], None
-    site = settings().data_docs_dir
+    site = working_site()
     for identifier, validation in result.run_results.items():
         # the facts known now; the pipeline publishes the rest (file, sha256, final status) after its commit
         facts = PageFacts(submission_id, department.code, contract.submission_type)

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from ingest.intake.reference import departments, register_labels
 from ingest.quality.data_docs import SITE_ASSETS, asset_text, make_offline_page
-from ingest.quality.docs_index import index_page_of, link, next_index_page, page_path, update_entry
+from ingest.quality.docs_index import index_page_of, link, next_index_page, update_entry
+from ingest.quality.docs_site import local_page, page_path, publish_page
 from ingest.quality.rule_titles import shown_title
 from ingest.quality.verdict import Verdict, failed_rules, verdict
 
@@ -132,14 +133,14 @@ def render_validation_page(
     url = builder.get_resource_url(resource_identifier=identifier, only_if_exists=False)
     path = Path(url.removeprefix("file://"))
     make_offline_page(site, path)
-    return url
+    return publish_page(site, path, url)
 
 
 def index_entry(
     identifier, result, submission_id: int, department, submission_type: str, page_url: str, site: Path
 ) -> dict:
     """The index entry of a validation page just rendered (its facts are published later)."""
-    page = Path(page_url.removeprefix("file://")).relative_to(site).as_posix()
+    page = page_path(site, page_url).relative_to(site).as_posix()
     facts = PageFacts(submission_id, department.code, submission_type)
     errors, warnings = failed_rules(result)
     return {
@@ -329,8 +330,9 @@ def publish_facts(site: Path, url: str, facts: PageFacts) -> bool:
 
     Costs one page and one index page, whatever the site's size. False when the page is gone.
     """
-    site, path = Path(site), page_path(site, url)
-    if not path.exists():
+    site = Path(site)
+    path = local_page(site, url)
+    if path is None:
         return False
     page = path.read_text(encoding="utf-8")
     relative = path.relative_to(site).as_posix()
@@ -338,6 +340,7 @@ def publish_facts(site: Path, url: str, facts: PageFacts) -> bool:
     rewritten = _with_facts(page, facts, index_page or 0)
     if rewritten != page:
         path.write_text(rewritten, encoding="utf-8")
+        publish_page(site, path)
     if index_page:
         update_entry(site, index_page, relative, facts.labelled())
     return True

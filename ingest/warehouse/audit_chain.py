@@ -16,13 +16,11 @@ chained columns as canonical JSON), set by a trigger when the row is inserted.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.config import settings
+from ingest.artifact_store import artifact_store
 from ingest.warehouse.connection import bootstrap, connect
 from ingest.warehouse.schema import CHAINED_COLUMNS
 
@@ -55,8 +53,12 @@ class ChainReport:
     broken: Break | None
 
 
+HEADS_KEY = "artifacts/audit_chain/heads.jsonl"
+
+
 def heads_path() -> Path:
-    return settings().audit_chain_dir / "heads.jsonl"
+    """heads.jsonl in a local artifact store (backup and the audit pack copy it from there)."""
+    return artifact_store().local_path(HEADS_KEY)
 
 
 def current_heads(conn) -> dict[str, dict]:
@@ -77,23 +79,22 @@ def record_chain_heads(source: str = "ingest") -> dict[str, dict]:
     with connect() as conn:
         heads = current_heads(conn)
     line = {"recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "source": source, "heads": heads}
-    path = heads_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # concurrent runs append whole lines
-        handle.write(json.dumps(line, sort_keys=True) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    store = artifact_store()
+    with store.writing(HEADS_KEY):  # concurrent runs, on any worker, append whole lines
+        before = store.get(HEADS_KEY) if store.exists(HEADS_KEY) else b""
+        store.put(HEADS_KEY, before + (json.dumps(line, sort_keys=True) + "\n").encode("utf-8"))
     return heads
 
 
 def recorded_heads(path: Path | None = None) -> dict[str, dict[int, RecordedHead]]:
     """{table: {chain_seq: the earliest head recorded at that position}} from heads.jsonl."""
-    path = path or heads_path()
     recorded: dict[str, dict[int, RecordedHead]] = {table: {} for table in CHAINED_COLUMNS}
-    if not path.exists():
-        return recorded
-    for line in path.read_text(encoding="utf-8").splitlines():
+    store = artifact_store()
+    if path is not None:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    else:
+        text = store.get_text(HEADS_KEY) if store.exists(HEADS_KEY) else ""
+    for line in text.splitlines():
         if not line.strip():
             continue
         entry = json.loads(line)
@@ -168,8 +169,9 @@ def print_verification(reports: list[ChainReport], recorded_in: Path | None = No
     for r in reports:
         if r.broken:
             print(str(r.broken))
-    path = recorded_in or heads_path()
-    if path.exists():
+    store = artifact_store()
+    path = str(recorded_in) if recorded_in else store.uri(HEADS_KEY)
+    if recorded_in.exists() if recorded_in else store.exists(HEADS_KEY):
         print(f"recorded heads: {path}")
     else:
         print(f"no recorded heads yet ({path}): each chain was checked against itself only")

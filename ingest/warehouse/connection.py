@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
+from ingest.artifact_store import use_object_store_lock
 from ingest.config import settings
 from ingest.warehouse.embedded_pg import EmbeddedPostgres
-from ingest.warehouse.locks import SubmissionBusy, bootstrap_lock
+from ingest.warehouse.locks import ARTIFACT_NAMESPACE, SubmissionBusy, bootstrap_lock
 from ingest.warehouse.migrations import apply_pending
 
 
@@ -79,3 +81,18 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(
         exc, (WarehouseUnavailable, SubmissionBusy, psycopg.OperationalError, ConnectionError, TimeoutError)
     )
+
+
+@contextmanager
+def artifact_lock(key: str):
+    """One writer at a time of a shared artifact in an object store, on any machine: session-level
+    on a connection of its own, released with it should the writer die."""
+    with connect(autocommit=True) as conn:
+        conn.execute("select pg_advisory_lock(%s, hashtext(%s))", (ARTIFACT_NAMESPACE, key))
+        try:
+            yield
+        finally:
+            conn.execute("select pg_advisory_unlock(%s, hashtext(%s))", (ARTIFACT_NAMESPACE, key))
+
+
+use_object_store_lock(artifact_lock)

@@ -18,6 +18,9 @@ DBT_BUILD_KEY = 4242003
 # (namespace, hash of department, type and period): one transaction at a time settles which
 # snapshot of a period stays loaded; taken by the load and held to commit
 SNAPSHOT_PERIOD_NAMESPACE = 4244
+# (namespace, hash of a key of the artifact store): one read-modify-write of a shared artifact (the
+# paged index of the validation pages, the chain heads) at a time, on any machine
+ARTIFACT_NAMESPACE = 4245
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""The kept originals: accepted files under archive/, rejected ones under quarantine/<id>/ (docs/design.md §4)."""
+"""The kept originals: accepted files under archive/, rejected ones under quarantine/<id>/ (docs/design.md §4),
+keys of the artifact store (``ingest.artifact_store``): the register names each by its uri."""
 
 from __future__ import annotations
 
@@ -6,35 +7,27 @@ import contextlib
 import os
 from pathlib import Path
 
+from ingest.artifact_store import ARCHIVE_KEY, QUARANTINE_KEY, artifact_store
 from ingest.config import settings
 from ingest.intake.landing import REFUSALS, refusal_of
 
 
-def keep_copy(data: bytes, folder: Path, file_name: str) -> Path:
-    """Write the original bytes durably (fsync, then rename), readable by the service account alone."""
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    target = folder / file_name
-    tmp = target.with_name(target.name + ".part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
-    return target
+def keep_copy(data: bytes, folder: str, file_name: str) -> str:
+    """Keep the original bytes whole in the artifact store under ``folder`` (a key); returns the uri."""
+    return artifact_store().put(f"{folder}/{file_name}", data)
 
 
-def archive_original(data: bytes, submission_id: int, department_code: str, file_name: str) -> Path:
-    return keep_copy(data, settings().archive_dir / department_code, f"{submission_id}_{file_name}")
+def archive_original(data: bytes, submission_id: int, department_code: str, file_name: str) -> str:
+    return keep_copy(data, f"{ARCHIVE_KEY}/{department_code}", f"{submission_id}_{file_name}")
 
 
-def quarantine_folder(submission_id: int) -> Path:
-    return settings().quarantine_dir / str(submission_id)
+def quarantine_folder(submission_id: int) -> str:
+    """The key of a quarantined submission's folder: its original and its feedback report."""
+    return f"{QUARANTINE_KEY}/{submission_id}"
 
 
-def set_aside(path: str, folder: Path, file_name: str) -> Path | None:
-    """Take a landing entry that is never read (a link, a pipe, an oversize file) into ``folder``, unopened.
+def set_aside(path: str, folder: str, file_name: str) -> str | None:
+    """Take a landing entry that is never read (a link, a pipe, an oversize file) into ``folder`` (a key), unopened.
 
     The quarantine holds regular files only. The entry is moved first by a rename, which moves
     the entry itself, not what a link points at; there, out of reach of whoever writes the
@@ -43,11 +36,15 @@ def set_aside(path: str, folder: Path, file_name: str) -> Path | None:
     `<name>.symlink.txt` naming the link's target: whoever opens the kept original never reads
     through it. Across file systems a rename is impossible and copying would mean reading: a
     regular file is left in place (it stays registered, so later runs only see it as a
-    duplicate); anything else is noted and removed from the landing zone.
+    duplicate); anything else is noted and removed from the landing zone. The entry is moved into
+    the local set-aside folder (the store's own folder when it is local); a regular file is then
+    taken into the store, which reads it as a stream, never parsed.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    moved = folder / ".entry"  # the folder is this submission's alone
+    store = artifact_store()
+    local = store.local_path(folder) if store.is_local else settings().home / "set_aside" / folder
+    local.mkdir(parents=True, exist_ok=True)
+    os.chmod(local, 0o700)
+    moved = local / ".entry"  # the folder is this submission's alone
     try:
         os.rename(path, moved)
     except OSError:
@@ -61,7 +58,7 @@ def set_aside(path: str, folder: Path, file_name: str) -> Path | None:
     if refusal is None:
         if moved is None:
             return None
-        return moved.replace(folder / file_name)
+        return store.adopt(moved, f"{folder}/{file_name}")
     note = keep_copy(_entry_note(entry, refusal), folder, f"{file_name}.{refusal}.txt")
     with contextlib.suppress(FileNotFoundError):
         os.unlink(entry)  # removes the link, pipe or device node itself, never what it leads to
