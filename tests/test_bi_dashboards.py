@@ -296,11 +296,14 @@ def test_a_chart_exports_as_csv_through_the_api(superset, warehouse):
     channel, received = labels[pie["params"]["groupby"][0]], labels[pie["params"]["metric"]]
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
     by_channel = {row[channel]: int(float(row[received])) for row in rows}
+    # the pie reads the 统计期 filter: its saved query has the filter's default, the newest month
     expected = dict(
         query(
             warehouse,
             """select channel_label, sum(suggestions_received)::int
-                 from marts.mart_petition_conversion group by channel_label""",
+                 from marts.mart_petition_conversion
+                where received_month = (select max(received_month) from marts.mart_petition_conversion)
+                group by channel_label""",
         )
     )
     assert by_channel == expected
@@ -515,6 +518,39 @@ def test_report_is_one_pdf_with_the_months_figures_and_every_dashboard(superset,
     assert f"{100 * party / orgs:.2f}%" in cover and f"{party:,} / {orgs:,}" in cover, cover
     assert f"{mass:.2f}%" in cover, cover
     assert f"{converted:,} / {received:,}" in cover, cover
+
+
+def _party_coverage_pct(warehouse, month: str) -> str:
+    ((party, orgs),) = query(
+        warehouse,
+        """select sum(orgs_with_party_org), sum(orgs_total)
+             from marts.mart_coverage where to_char(period_month, 'YYYY-MM') = %s""",
+        (month,),
+    )
+    return f"{100 * party / orgs:.2f}%"
+
+
+@pytest.mark.browser
+def test_report_for_an_earlier_month_prints_the_dashboards_filtered_to_it(superset, warehouse, swdw_home, tmp_path):
+    """Not the newest month: the dashboard pages (not only the cover) show that month's figures,
+    set through each dashboard's 统计期 filter, and not the newest month's."""
+    from pypdf import PdfReader
+
+    ((month, newest),) = query(
+        warehouse,
+        """select to_char(min(period_month), 'YYYY-MM'), to_char(max(period_month), 'YYYY-MM')
+             from marts.mart_coverage""",
+    )
+    assert month != newest, "the sample has one coverage month only"
+    out = tmp_path / f"swdw-report-{month}.pdf"  # kept by pytest to look at after the run
+    started = time.monotonic()
+    made = run_cli("report", "--month", month, "--out", str(out))
+    print(f"swdw report --month {month}: {time.monotonic() - started:.1f}s\n{made.stdout}")
+    assert made.returncode == 0, made.stderr
+    dashboard_pages = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(out).pages[1:])
+    assert _party_coverage_pct(warehouse, month) in dashboard_pages, dashboard_pages[:2000]
+    assert _party_coverage_pct(warehouse, newest) not in dashboard_pages
+    assert f"统计期 {month}" in dashboard_pages or month in dashboard_pages
 
 
 def test_report_without_a_running_superset_exits_2_with_a_reason(tmp_path):

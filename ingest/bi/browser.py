@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from ingest.bi.superset_env import BI_PROJECT
 
@@ -37,17 +38,57 @@ class RenderedDashboard:
     screenshot: Path | None
 
 
-def bundle_dashboards() -> dict[str, int]:
-    """slug → charts placed on it, from the committed bundle: what `open_dashboard` waits for."""
+def _bundle_dashboard_specs() -> list[dict]:
     import yaml
 
+    return [yaml.safe_load(path.read_text()) for path in sorted((BI_PROJECT / "assets" / "dashboards").glob("*.yaml"))]
+
+
+def bundle_dashboards() -> dict[str, int]:
+    """slug → charts placed on it, from the committed bundle: what `open_dashboard` waits for."""
+    return {
+        spec["slug"]: sum(1 for n in spec["position"].values() if isinstance(n, dict) and n.get("type") == "CHART")
+        for spec in _bundle_dashboard_specs()
+    }
+
+
+def bundle_period_filters() -> dict[str, tuple[str, str]]:
+    """slug → (id, column) of the dashboard's period filter (统计期, bi/bundle_spec.PERIOD_FILTER)."""
     result = {}
-    for path in sorted((BI_PROJECT / "assets" / "dashboards").glob("*.yaml")):
-        spec = yaml.safe_load(path.read_text())
-        result[spec["slug"]] = sum(
-            1 for n in spec["position"].values() if isinstance(n, dict) and n.get("type") == "CHART"
-        )
+    for spec in _bundle_dashboard_specs():
+        (period,) = spec["metadata"]["native_filter_configuration"]
+        (target,) = period["targets"]
+        result[spec["slug"]] = (period["id"], target["column"]["name"])
     return result
+
+
+def rison(value) -> str:
+    """Rison, the URL notation Superset reads its `native_filters` parameter in; strings always quoted."""
+    if isinstance(value, dict):
+        return "(" + ",".join(f"{rison(str(k))}:{rison(v)}" for k, v in value.items()) + ")"
+    if isinstance(value, list | tuple):
+        return "!(" + ",".join(rison(v) for v in value) + ")"
+    if isinstance(value, bool):
+        return "!t" if value else "!f"
+    if value is None:
+        return "!n"
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("!", "!!").replace("'", "!'") + "'"
+
+
+def period_url_state(filter_id: str, column: str, month: str) -> str:
+    """The `native_filters` URL value that opens a dashboard with its period filter set to `month`
+    (what the select filter itself would put in the dashboard's data mask)."""
+    state = {
+        filter_id: {
+            "id": filter_id,
+            "extraFormData": {"filters": [{"col": column, "op": "IN", "val": [month]}]},
+            "filterState": {"value": [month], "label": month},
+            "ownState": {},
+        }
+    }
+    return rison(state)
 
 
 def launch(playwright):
@@ -86,11 +127,22 @@ def _pending(page) -> int:
 
 
 def open_dashboard(
-    page, base_url: str, slug: str, expected_charts: int, screenshot: Path | None = None, timeout: float = 120
+    page,
+    base_url: str,
+    slug: str,
+    expected_charts: int,
+    screenshot: Path | None = None,
+    timeout: float = 120,
+    month: str | None = None,
 ) -> RenderedDashboard:
-    """Navigate, wait until every chart rendered (or failed), return what the screen shows."""
+    """Navigate, wait until every chart rendered (or failed), return what the screen shows.
+
+    `month` (YYYY-MM): opened with the period filter set to it, not the default newest month."""
     started = time.monotonic()
-    page.goto(f"{base_url}/superset/dashboard/{slug}/", wait_until="domcontentloaded")
+    url = f"{base_url}/superset/dashboard/{slug}/"
+    if month is not None:
+        url += "?native_filters=" + quote(period_url_state(*bundle_period_filters()[slug], month), safe="")
+    page.goto(url, wait_until="domcontentloaded")
     deadline = started + timeout
     while True:
         if "/login" in page.url:

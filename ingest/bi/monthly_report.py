@@ -1,6 +1,7 @@
 """`swdw report --month YYYY-MM`: the monthly PDF for leaders — a cover with the month's headline
 figures (numerators and denominators from the provenance mart, build time from mart_build_info),
-then every dashboard of the running Superset as the viewer sees it, one PDF.
+then every dashboard of the running Superset as the viewer sees it with its 统计期 filter set to
+the month, one PDF.
 
 Reads the warehouse as the BI path does (the read-only swdw_bi_reader login) and Superset as
 the viewer; starts nothing: `swdw bi up` must be running.
@@ -108,13 +109,19 @@ th, td {{ padding: 3mm 8mm; border-bottom: 1px solid #ccc; text-align: left; }}
 </body></html>"""
 
 
-def _picture_page(png: bytes, slug: str) -> str:
+def _picture_page(png: bytes, slug: str, text: str) -> str:
     # the dashboard as its screenshot, not re-laid out for print: printing re-sizes the charts
-    # and chromium prints before they have drawn again
+    # and chromium prints before they have drawn again. Under the picture, covered by it, the
+    # text the dashboard showed (figures, tables, titles, the chosen 统计期), as a scanned page's
+    # text layer: the PDF can be searched and its figures copied
     data = base64.b64encode(png).decode()
+    words = html.escape(" ".join(text.split()))
     return (
-        "<!doctype html><html><head><meta charset='utf-8'><style>body{margin:0} img{width:100%}</style></head>"
-        f"<body><img alt='{html.escape(slug)}' src='data:image/png;base64,{data}'></body></html>"
+        "<!doctype html><html><head><meta charset='utf-8'><style>body{margin:0;position:relative}"
+        " img{width:100%;position:relative;z-index:1;display:block}"
+        " .text{position:absolute;top:0;left:0;right:0;z-index:0;font-size:2px;line-height:2px}</style></head>"
+        f"<body><div class='text'>{words}</div><img alt='{html.escape(slug)}' src='data:image/png;base64,{data}'>"
+        "</body></html>"
     )
 
 
@@ -141,12 +148,12 @@ def render(month: str, out: Path | None = None, port: int | None = None, announc
             parts.append(page.pdf(**PDF_OPTIONS))
             browser.login(page, state.url, "viewer", viewer_password)
             for slug, charts in browser.bundle_dashboards().items():
-                rendered = browser.open_dashboard(page, state.url, slug, charts)
+                rendered = browser.open_dashboard(page, state.url, slug, charts, month=month)
                 seconds[slug] = rendered.seconds
                 announce(f"{slug}: {rendered.charts} charts rendered in {rendered.seconds:.1f}s")
                 png = page.screenshot(full_page=True)
                 printer = chromium.new_page(locale="zh-CN")
-                printer.set_content(_picture_page(png, slug), wait_until="load")
+                printer.set_content(_picture_page(png, slug, rendered.text), wait_until="load")
                 parts.append(printer.pdf(**PDF_OPTIONS))
                 printer.close()
         finally:
