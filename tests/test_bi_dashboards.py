@@ -24,6 +24,7 @@ import requests
 import yaml
 
 from ingest import samples as sample
+from ingest.config import city_timezone
 from ingest.ports import free_port
 
 from .conftest import load_sample
@@ -500,11 +501,10 @@ def test_report_is_one_pdf_with_the_months_figures_and_every_dashboard(superset,
     assert len(pdf.pages) >= 1 + len(_dashboards())
     cover = " ".join(pdf.pages[0].extract_text().split())
     # the figures straight from the marts the figures are computed from, not from the provenance mart
-    ((party, orgs, mass),) = query(
+    ((party, orgs, mass_orgs),) = query(
         warehouse,
         """select sum(orgs_with_party_org)::int, sum(orgs_total)::int,
-                  100.0 * (sum(orgs_with_union) + sum(orgs_with_youth_league) + sum(orgs_with_womens_federation))
-                  / (3 * sum(orgs_total))
+                  (sum(orgs_with_union) + sum(orgs_with_youth_league) + sum(orgs_with_womens_federation))::int
              from marts.mart_coverage where to_char(period_month, 'YYYY-MM') = %s""",
         (month,),
     )
@@ -516,8 +516,17 @@ def test_report_is_one_pdf_with_the_months_figures_and_every_dashboard(superset,
     )
     assert month in cover
     assert f"{100 * party / orgs:.2f}%" in cover and f"{party:,} / {orgs:,}" in cover, cover
-    assert f"{mass:.2f}%" in cover, cover
+    # the mass organisations' average coverage: the three together over three times the organisations
+    assert f"{100 * mass_orgs / (3 * orgs):.2f}%" in cover and f"{mass_orgs:,} / {3 * orgs:,}" in cover, cover
     assert f"{converted:,} / {received:,}" in cover, cover
+    # the build time in the city's time zone, named
+    zone = city_timezone()
+    ((built,),) = query(
+        warehouse,
+        "select to_char(max(built_at) at time zone %s, 'YYYY-MM-DD HH24:MI') from marts.mart_build_info",
+        (zone,),
+    )
+    assert f"数据构建于 {built}（{zone} 时间）" in cover, cover
 
 
 def _party_coverage_pct(warehouse, month: str) -> str:

@@ -126,6 +126,43 @@ def _pending(page) -> int:
     )
 
 
+def _wait_rendered(page, slug: str, expected_charts: int, timeout: float, settled_polls: int = 1) -> int:
+    """Wait until every chart rendered (or failed) in `settled_polls` polls in a row; the charts placed."""
+    deadline = time.monotonic() + timeout
+    settled = 0
+    while True:
+        if "/login" in page.url:
+            raise PermissionError(f"{slug}: sent to the login page ({page.url}): the session was lost")
+        holders = page.locator(CHART_SELECTOR).count()
+        pending = _pending(page)
+        settled = settled + 1 if holders >= expected_charts and pending == 0 else 0
+        if settled >= settled_polls:
+            return holders
+        if time.monotonic() > deadline:
+            shown = " ".join(page.locator("body").inner_text().split())[:400]
+            raise TimeoutError(
+                f"{slug}: {pending} of {holders} charts still rendering after {timeout}s at {page.url}; on screen: {shown}"
+            )
+        time.sleep(0.1)
+
+
+def whole_page_picture(page, slug: str, expected_charts: int, timeout: float = 60) -> bytes:
+    """The whole dashboard as a PNG, every chart drawn.
+
+    A full-page screenshot grows the viewport for the shot, and Superset lays its grid out (and
+    draws its charts) again at the new size: the shot can catch the grid empty. So the viewport
+    grows first, the charts are waited for until they stay drawn for a second, then the shot."""
+    size = page.viewport_size
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    if height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": height})
+    try:
+        _wait_rendered(page, slug, expected_charts, timeout, settled_polls=10)
+        return page.screenshot()
+    finally:
+        page.set_viewport_size(size)
+
+
 def open_dashboard(
     page,
     base_url: str,
@@ -143,24 +180,11 @@ def open_dashboard(
     if month is not None:
         url += "?native_filters=" + quote(period_url_state(*bundle_period_filters()[slug], month), safe="")
     page.goto(url, wait_until="domcontentloaded")
-    deadline = started + timeout
-    while True:
-        if "/login" in page.url:
-            raise PermissionError(f"{slug}: sent to the login page ({page.url}): the session was lost")
-        holders = page.locator(CHART_SELECTOR).count()
-        pending = _pending(page)
-        if holders >= expected_charts and pending == 0:
-            break
-        if time.monotonic() > deadline:
-            shown = " ".join(page.locator("body").inner_text().split())[:400]
-            raise TimeoutError(
-                f"{slug}: {pending} of {holders} charts still rendering after {timeout}s at {page.url}; on screen: {shown}"
-            )
-        time.sleep(0.1)
+    holders = _wait_rendered(page, slug, expected_charts, timeout)
     seconds = time.monotonic() - started
     errors = [text.strip() for text in page.locator(ERROR_SELECTOR).all_inner_texts()]
     text = page.locator("body").inner_text()
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(screenshot), full_page=True)
+        screenshot.write_bytes(whole_page_picture(page, slug, expected_charts))
     return RenderedDashboard(slug, holders, errors, seconds, text, screenshot)
