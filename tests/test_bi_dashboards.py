@@ -29,6 +29,7 @@ from ingest.ports import free_port
 
 from .conftest import load_sample
 from .helpers import REPO, query, run_cli
+from .mail_servers import smtp_capture
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -560,6 +561,41 @@ def test_report_for_an_earlier_month_prints_the_dashboards_filtered_to_it(supers
     assert _party_coverage_pct(warehouse, month) in dashboard_pages, dashboard_pages[:2000]
     assert _party_coverage_pct(warehouse, newest) not in dashboard_pages
     assert f"统计期 {month}" in dashboard_pages or month in dashboard_pages
+
+
+@pytest.mark.browser
+def test_report_is_mailed_with_the_pdf_attached(superset, warehouse, tmp_path):
+    """`--mail-to` through the swdw_smtp connection as the notifier reads it (AIRFLOW_CONN_SWDW_SMTP)."""
+    from pypdf import PdfReader
+
+    month = _sample_month(warehouse)
+    out = tmp_path / f"swdw-report-{month}.pdf"
+    with smtp_capture() as smtp:
+        started = time.monotonic()
+        made = run_cli(
+            "report",
+            "--month",
+            month,
+            "--out",
+            str(out),
+            "--mail-to",
+            "x@example.org",
+            env={"AIRFLOW_CONN_SWDW_SMTP": smtp.url},
+        )
+        print(f"swdw report --month {month} --mail-to: {time.monotonic() - started:.1f}s\n{made.stdout}")
+        assert made.returncode == 0, made.stderr
+        assert "mailed to x@example.org" in made.stdout
+    assert smtp.recipients == [["x@example.org"]]
+    (message,) = smtp.messages
+    assert month in message["Subject"]
+    (attachment,) = message.iter_attachments()
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == out.name
+    sent = attachment.get_content()
+    assert sent == out.read_bytes()
+    pdf = PdfReader(io.BytesIO(sent))
+    assert len(pdf.pages) >= 1 + len(_dashboards())
+    assert f"统计期 {month}" in pdf.pages[0].extract_text()
 
 
 def test_report_without_a_running_superset_exits_2_with_a_reason(tmp_path):
