@@ -16,7 +16,7 @@ DATABASE_NAME = "swdw 数据仓库（marts）"
 # --- datasets: the marts, with Chinese column names and the rates as ratio-of-sums metrics -----
 
 # the newest month in the mart: a dataset-defined column (not an ad-hoc subquery, which Superset
-# refuses from chart requests) so "latest month" charts need no hard-coded date
+# refuses from chart requests) so "latest month" queries need no hard-coded date
 LATEST = "{col} = (select max({col}) from marts.{table})"
 
 DATASETS = {
@@ -48,9 +48,7 @@ DATASETS = {
             "party_members": ("BIGINT", "党员数"),
             "new_party_orgs": ("BIGINT", "新建党组织"),
         },
-        "computed": {
-            "is_latest_month": ("BOOLEAN", "最新月份", LATEST.format(col="period_month", table="mart_coverage"))
-        },
+        "computed": {},
         "metrics": {
             "orgs_total": ("sum(orgs_total)", "组织数", ",d"),
             "party_org_coverage": (
@@ -172,13 +170,7 @@ DATASETS = {
             "latest_status": ("TEXT", "最新状态代码"),
             "latest_status_label": ("TEXT", "最新状态"),
         },
-        "computed": {
-            "is_latest_month": (
-                "BOOLEAN",
-                "最新月份",
-                LATEST.format(col="period_month", table="mart_submission_quality"),
-            )
-        },
+        "computed": {},
         "metrics": {
             "expected": ("sum(submissions_expected)", "应报", ",d"),
             "received": ("sum(submissions_received)", "实报", ",d"),
@@ -192,6 +184,53 @@ DATASETS = {
     },
 }
 
+# --- the period filter: 统计期, one month, on every dashboard ----------------------------------
+
+# Every mart has a month (its dttm): each dataset gets it as text YYYY-MM under one name, so one
+# select filter reads the same column on every dashboard and `swdw report --month` sets it by
+# the month as typed, and a flag for the newest month, what the filter shows before anyone chose.
+PERIOD_COLUMN = "report_month"
+PERIOD_FILTER = {
+    "name": "统计期",
+    "description": "所选月份；默认为最新月份。按月趋势图与本年度指标不受此筛选影响。",
+    # one month at a time, the newest first and chosen by default (the values sorted descending)
+    "controlValues": {
+        "enableEmptyFilter": False,
+        "defaultToFirstItem": True,
+        "multiSelect": False,
+        "searchAllOptions": False,
+        "inverseSelection": False,
+        "sortAscending": False,
+        "creatable": False,
+    },
+}
+# the filter's default where no dashboard applies it: the saved query of a chart in its scope
+# (chart-data API, CSV export, thumbnails) reads the newest month, as the dashboard first shows
+NEWEST_MONTH_CLAUSE = {"col": "is_latest_month", "op": "IS TRUE"}
+
+for _table, _spec in DATASETS.items():
+    _spec["computed"] = {
+        PERIOD_COLUMN: ("TEXT", PERIOD_FILTER["name"], f"to_char({_spec['dttm']}, 'YYYY-MM')"),
+        "is_latest_month": ("BOOLEAN", "最新月份", LATEST.format(col=_spec["dttm"], table=_table)),
+        **_spec["computed"],
+    }
+
+
+def reads_period(params: dict) -> bool:
+    """Whether a chart shows one month, and so is in the scope of the period filter.
+
+    A trend over the months (its x axis is the month) shows every month: that is the point of
+    it, and filtered to one month it would be one dot. The year's big numbers (grain P1Y) show a
+    year under a 本年度 title: filtered to a month they would show a month's figure under it.
+    Both stay out of scope. Everything else reads the filter: the newest-month big numbers, the
+    bars over districts, departments or target groups, the pies and the tables, which show the
+    chosen month (the newest by default, as the "latest month" charts did before)."""
+    dttm = DATASETS[params["datasource"].split("__")[0]]["dttm"]
+    if params["viz_type"] == "big_number":
+        return params["time_grain_sqla"] == "P1M"
+    return params.get("x_axis") != dttm
+
+
 # --- charts --------------------------------------------------------------------------------
 
 
@@ -203,16 +242,6 @@ def _common(dataset: str, viz_type: str) -> dict:
         "extra_form_data": {},
         "row_limit": 10000,
         "color_scheme": "supersetColors",
-    }
-
-
-def _latest_month_filter() -> dict:
-    return {
-        "clause": "WHERE",
-        "expressionType": "SIMPLE",
-        "subject": "is_latest_month",
-        "operator": "IS TRUE",
-        "comparator": None,
     }
 
 
@@ -252,9 +281,9 @@ def timeseries(dataset: str, metrics: list[str], kind: str, fmt: str, groupby=()
     }
 
 
-def category_bar(dataset: str, x_axis: str, metrics: list[str], fmt: str, groupby=(), latest=False) -> dict:
+def category_bar(dataset: str, x_axis: str, metrics: list[str], fmt: str, groupby=()) -> dict:
     """Bars over a label column (district, department, target group) rather than over time."""
-    params = {
+    return {
         **_common(dataset, "echarts_timeseries_bar"),
         "x_axis": x_axis,
         "metrics": metrics,
@@ -269,9 +298,6 @@ def category_bar(dataset: str, x_axis: str, metrics: list[str], fmt: str, groupb
         "x_axis_title_margin": 30,
         "xAxisLabelRotation": 45,
     }
-    if latest:
-        params["adhoc_filters"] = [_latest_month_filter()]
-    return params
 
 
 def pie(dataset: str, groupby: str, metric: str) -> dict:
@@ -288,8 +314,8 @@ def pie(dataset: str, groupby: str, metric: str) -> dict:
     }
 
 
-def summary_table(dataset: str, groupby: list[str], metrics: list[str], latest=False) -> dict:
-    params = {
+def summary_table(dataset: str, groupby: list[str], metrics: list[str]) -> dict:
+    return {
         **_common(dataset, "table"),
         "query_mode": "aggregate",
         "groupby": groupby,
@@ -301,14 +327,11 @@ def summary_table(dataset: str, groupby: list[str], metrics: list[str], latest=F
         "show_cell_bars": True,
         "server_page_length": 50,
     }
-    if latest:
-        params["adhoc_filters"] = [_latest_month_filter()]
-    return params
 
 
-def detail_table(dataset: str, columns: list[str], order_by: list[tuple[str, bool]], latest=False) -> dict:
+def detail_table(dataset: str, columns: list[str], order_by: list[tuple[str, bool]]) -> dict:
     """Rows at the mart's own grain (exact medians, per-department status)."""
-    params = {
+    return {
         **_common(dataset, "table"),
         "query_mode": "raw",
         "all_columns": columns,
@@ -319,9 +342,6 @@ def detail_table(dataset: str, columns: list[str], order_by: list[tuple[str, boo
         "server_page_length": 50,
         "row_limit": 1000,
     }
-    if latest:
-        params["adhoc_filters"] = [_latest_month_filter()]
-    return params
 
 
 # (slug, title, exposure name, [(chart name, params, width, height)…] in rows)
@@ -333,19 +353,19 @@ DASHBOARDS = [
         [
             [
                 (
-                    "党组织覆盖率（最新月份）",
+                    "党组织覆盖率（统计期）",
                     big_number("mart_coverage", "party_org_coverage", "P1M", ".2%", "已建党组织 ÷ 组织总数"),
                     4,
                     40,
                 ),
                 (
-                    "群团组织平均覆盖率（最新月份）",
+                    "群团组织平均覆盖率（统计期）",
                     big_number("mart_coverage", "mass_org_coverage", "P1M", ".2%", "工会、团组织、妇联覆盖率之平均"),
                     4,
                     40,
                 ),
                 (
-                    "组织总数（最新月份）",
+                    "组织总数（统计期）",
                     big_number("mart_coverage", "orgs_total", "P1M", ",d", "纳入统计的非公企业和社会组织"),
                     4,
                     40,
@@ -387,28 +407,27 @@ DASHBOARDS = [
             ],
             [
                 (
-                    "各区党组织覆盖率（最新月份，按组织类型）",
+                    "各区党组织覆盖率（统计期，按组织类型）",
                     category_bar(
                         "mart_coverage",
                         "district_name",
                         ["party_org_coverage"],
                         ".0%",
                         groupby=["org_type_label"],
-                        latest=True,
                     ),
                     6,
                     60,
                 ),
                 (
-                    "应建未建与党建指导员（最新月份）",
-                    category_bar("mart_coverage", "district_name", ["should_form", "instructors"], ",d", latest=True),
+                    "应建未建与党建指导员（统计期）",
+                    category_bar("mart_coverage", "district_name", ["should_form", "instructors"], ",d"),
                     6,
                     60,
                 ),
             ],
             [
                 (
-                    "各区、各类组织覆盖明细（最新月份）",
+                    "各区、各类组织覆盖明细（统计期）",
                     summary_table(
                         "mart_coverage",
                         ["district_name", "org_type_label"],
@@ -420,7 +439,6 @@ DASHBOARDS = [
                             "should_form",
                             "instructors",
                         ],
-                        latest=True,
                     ),
                     12,
                     70,
@@ -578,7 +596,7 @@ DASHBOARDS = [
             ],
             [
                 (
-                    "各部门报送情况（最新月份）",
+                    "各部门报送情况（统计期）",
                     detail_table(
                         "mart_submission_quality",
                         [
@@ -596,7 +614,6 @@ DASHBOARDS = [
                             "latest_status_label",
                         ],
                         [("department_name", True)],
-                        latest=True,
                     ),
                     12,
                     80,

@@ -14,7 +14,15 @@ import uuid
 from pathlib import Path
 
 import yaml
-from bundle_spec import DASHBOARDS, DATABASE_NAME, DATASETS
+from bundle_spec import (
+    DASHBOARDS,
+    DATABASE_NAME,
+    DATASETS,
+    NEWEST_MONTH_CLAUSE,
+    PERIOD_COLUMN,
+    PERIOD_FILTER,
+    reads_period,
+)
 from query_context import query_context
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -124,6 +132,7 @@ def dataset_yaml(table: str, spec: dict) -> dict:
 
 def chart_yaml(name: str, params: dict) -> dict:
     dataset = params["datasource"].split("__")[0]
+    defaults = (NEWEST_MONTH_CLAUSE,) if reads_period(params) else ()
     return {
         "slice_name": name,
         "description": None,
@@ -132,11 +141,29 @@ def chart_yaml(name: str, params: dict) -> dict:
         "viz_type": params["viz_type"],
         "params": params,
         # what the chart-data API runs; the importer points its datasource at the real dataset
-        "query_context": json.dumps(query_context(params), ensure_ascii=False, sort_keys=True),
+        "query_context": json.dumps(query_context(params, defaults), ensure_ascii=False, sort_keys=True),
         "cache_timeout": None,
         "uuid": stable_uuid("chart", name),
         "version": VERSION,
         "dataset_uuid": stable_uuid("dataset", dataset),
+    }
+
+
+def period_filter(slug: str, rows: list) -> dict:
+    """The dashboard's 统计期 filter (bundle_spec.PERIOD_FILTER) on its dataset's month column,
+    scoped by leaving out the charts that do not read one month (bundle_spec.reads_period)."""
+    charts = [(r * 10 + c, params) for r, row in enumerate(rows, 1) for c, (_n, params, _w, _h) in enumerate(row, 1)]
+    (dataset,) = {params["datasource"].split("__")[0] for _id, params in charts if reads_period(params)}
+    return {
+        "id": f"NATIVE_FILTER-{stable_uuid('filter', f'period:{slug}')[:8]}",
+        "type": "NATIVE_FILTER",
+        "filterType": "filter_select",
+        **PERIOD_FILTER,
+        "targets": [{"datasetUuid": stable_uuid("dataset", dataset), "column": {"name": PERIOD_COLUMN}}],
+        "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
+        "cascadeParentIds": [],
+        # chart ids as placed in `position`: the importer maps them to the ids this Superset gave
+        "scope": {"rootPath": ["ROOT_ID"], "excluded": [i for i, params in charts if not reads_period(params)]},
     }
 
 
@@ -167,7 +194,8 @@ def dashboard_yaml(slug: str, title: str, rows: list) -> dict:
                 "parents": ["ROOT_ID", "GRID_ID", row_id],
                 "meta": {
                     "uuid": stable_uuid("chart", name),
-                    # any number: the importer maps uuid → the id this Superset gave the chart
+                    # any number (period_filter uses the same): the importer maps uuid → the id
+                    # this Superset gave the chart
                     "chartId": r * 10 + c,
                     "sliceName": name,
                     "width": width,
@@ -193,7 +221,7 @@ def dashboard_yaml(slug: str, title: str, rows: list) -> dict:
             "cross_filters_enabled": False,
             "default_filters": "{}",
             "chart_configuration": {},
-            "native_filter_configuration": [],
+            "native_filter_configuration": [period_filter(slug, rows)],
         },
         "version": VERSION,
     }

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 
 
-def query_context(params: dict) -> dict:
+def query_context(params: dict, default_filters: tuple[dict, ...] = ()) -> dict:
+    """`default_filters`: filter clauses the dashboard's native filters apply by default, which the
+    saved query has to carry itself (no dashboard applies them to an API request)."""
     viz_type = params["viz_type"]
     if viz_type == "big_number":
         queries = [_big_number(params)]
@@ -28,6 +30,8 @@ def query_context(params: dict) -> dict:
         queries = [_table(params)]
     else:
         raise ValueError(f"no query context builder for viz type {viz_type!r}")
+    for query in queries:
+        query["filters"] += default_filters
     return {
         "datasource": {"id": None, "type": "table"},  # the real id is set at import
         "force": False,

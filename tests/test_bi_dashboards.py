@@ -24,10 +24,12 @@ import requests
 import yaml
 
 from ingest import samples as sample
+from ingest.config import city_timezone
 from ingest.ports import free_port
 
 from .conftest import load_sample
 from .helpers import REPO, query, run_cli
+from .mail_servers import smtp_capture
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -296,11 +298,14 @@ def test_a_chart_exports_as_csv_through_the_api(superset, warehouse):
     channel, received = labels[pie["params"]["groupby"][0]], labels[pie["params"]["metric"]]
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
     by_channel = {row[channel]: int(float(row[received])) for row in rows}
+    # the pie reads the 统计期 filter: its saved query has the filter's default, the newest month
     expected = dict(
         query(
             warehouse,
             """select channel_label, sum(suggestions_received)::int
-                 from marts.mart_petition_conversion group by channel_label""",
+                 from marts.mart_petition_conversion
+                where received_month = (select max(received_month) from marts.mart_petition_conversion)
+                group by channel_label""",
         )
     )
     assert by_channel == expected
@@ -497,11 +502,10 @@ def test_report_is_one_pdf_with_the_months_figures_and_every_dashboard(superset,
     assert len(pdf.pages) >= 1 + len(_dashboards())
     cover = " ".join(pdf.pages[0].extract_text().split())
     # the figures straight from the marts the figures are computed from, not from the provenance mart
-    ((party, orgs, mass),) = query(
+    ((party, orgs, mass_orgs),) = query(
         warehouse,
         """select sum(orgs_with_party_org)::int, sum(orgs_total)::int,
-                  100.0 * (sum(orgs_with_union) + sum(orgs_with_youth_league) + sum(orgs_with_womens_federation))
-                  / (3 * sum(orgs_total))
+                  (sum(orgs_with_union) + sum(orgs_with_youth_league) + sum(orgs_with_womens_federation))::int
              from marts.mart_coverage where to_char(period_month, 'YYYY-MM') = %s""",
         (month,),
     )
@@ -513,8 +517,85 @@ def test_report_is_one_pdf_with_the_months_figures_and_every_dashboard(superset,
     )
     assert month in cover
     assert f"{100 * party / orgs:.2f}%" in cover and f"{party:,} / {orgs:,}" in cover, cover
-    assert f"{mass:.2f}%" in cover, cover
+    # the mass organisations' average coverage: the three together over three times the organisations
+    assert f"{100 * mass_orgs / (3 * orgs):.2f}%" in cover and f"{mass_orgs:,} / {3 * orgs:,}" in cover, cover
     assert f"{converted:,} / {received:,}" in cover, cover
+    # the build time in the city's time zone, named
+    zone = city_timezone()
+    ((built,),) = query(
+        warehouse,
+        "select to_char(max(built_at) at time zone %s, 'YYYY-MM-DD HH24:MI') from marts.mart_build_info",
+        (zone,),
+    )
+    assert f"数据构建于 {built}（{zone} 时间）" in cover, cover
+
+
+def _party_coverage_pct(warehouse, month: str) -> str:
+    ((party, orgs),) = query(
+        warehouse,
+        """select sum(orgs_with_party_org), sum(orgs_total)
+             from marts.mart_coverage where to_char(period_month, 'YYYY-MM') = %s""",
+        (month,),
+    )
+    return f"{100 * party / orgs:.2f}%"
+
+
+@pytest.mark.browser
+def test_report_for_an_earlier_month_prints_the_dashboards_filtered_to_it(superset, warehouse, swdw_home, tmp_path):
+    """Not the newest month: the dashboard pages (not only the cover) show that month's figures,
+    set through each dashboard's 统计期 filter, and not the newest month's."""
+    from pypdf import PdfReader
+
+    ((month, newest),) = query(
+        warehouse,
+        """select to_char(min(period_month), 'YYYY-MM'), to_char(max(period_month), 'YYYY-MM')
+             from marts.mart_coverage""",
+    )
+    assert month != newest, "the sample has one coverage month only"
+    out = tmp_path / f"swdw-report-{month}.pdf"  # kept by pytest to look at after the run
+    started = time.monotonic()
+    made = run_cli("report", "--month", month, "--out", str(out))
+    print(f"swdw report --month {month}: {time.monotonic() - started:.1f}s\n{made.stdout}")
+    assert made.returncode == 0, made.stderr
+    dashboard_pages = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(out).pages[1:])
+    assert _party_coverage_pct(warehouse, month) in dashboard_pages, dashboard_pages[:2000]
+    assert _party_coverage_pct(warehouse, newest) not in dashboard_pages
+    assert f"统计期 {month}" in dashboard_pages or month in dashboard_pages
+
+
+@pytest.mark.browser
+def test_report_is_mailed_with_the_pdf_attached(superset, warehouse, tmp_path):
+    """`--mail-to` through the swdw_smtp connection as the notifier reads it (AIRFLOW_CONN_SWDW_SMTP)."""
+    from pypdf import PdfReader
+
+    month = _sample_month(warehouse)
+    out = tmp_path / f"swdw-report-{month}.pdf"
+    with smtp_capture() as smtp:
+        started = time.monotonic()
+        made = run_cli(
+            "report",
+            "--month",
+            month,
+            "--out",
+            str(out),
+            "--mail-to",
+            "x@example.org",
+            env={"AIRFLOW_CONN_SWDW_SMTP": smtp.url},
+        )
+        print(f"swdw report --month {month} --mail-to: {time.monotonic() - started:.1f}s\n{made.stdout}")
+        assert made.returncode == 0, made.stderr
+        assert "mailed to x@example.org" in made.stdout
+    assert smtp.recipients == [["x@example.org"]]
+    (message,) = smtp.messages
+    assert month in message["Subject"]
+    (attachment,) = message.iter_attachments()
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == out.name
+    sent = attachment.get_content()
+    assert sent == out.read_bytes()
+    pdf = PdfReader(io.BytesIO(sent))
+    assert len(pdf.pages) >= 1 + len(_dashboards())
+    assert f"统计期 {month}" in pdf.pages[0].extract_text()
 
 
 def test_report_without_a_running_superset_exits_2_with_a_reason(tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from ingest.bi.superset_env import BI_PROJECT
 
@@ -37,17 +38,57 @@ class RenderedDashboard:
     screenshot: Path | None
 
 
-def bundle_dashboards() -> dict[str, int]:
-    """slug → charts placed on it, from the committed bundle: what `open_dashboard` waits for."""
+def _bundle_dashboard_specs() -> list[dict]:
     import yaml
 
+    return [yaml.safe_load(path.read_text()) for path in sorted((BI_PROJECT / "assets" / "dashboards").glob("*.yaml"))]
+
+
+def bundle_dashboards() -> dict[str, int]:
+    """slug → charts placed on it, from the committed bundle: what `open_dashboard` waits for."""
+    return {
+        spec["slug"]: sum(1 for n in spec["position"].values() if isinstance(n, dict) and n.get("type") == "CHART")
+        for spec in _bundle_dashboard_specs()
+    }
+
+
+def bundle_period_filters() -> dict[str, tuple[str, str]]:
+    """slug → (id, column) of the dashboard's period filter (统计期, bi/bundle_spec.PERIOD_FILTER)."""
     result = {}
-    for path in sorted((BI_PROJECT / "assets" / "dashboards").glob("*.yaml")):
-        spec = yaml.safe_load(path.read_text())
-        result[spec["slug"]] = sum(
-            1 for n in spec["position"].values() if isinstance(n, dict) and n.get("type") == "CHART"
-        )
+    for spec in _bundle_dashboard_specs():
+        (period,) = spec["metadata"]["native_filter_configuration"]
+        (target,) = period["targets"]
+        result[spec["slug"]] = (period["id"], target["column"]["name"])
     return result
+
+
+def rison(value) -> str:
+    """Rison, the URL notation Superset reads its `native_filters` parameter in; strings always quoted."""
+    if isinstance(value, dict):
+        return "(" + ",".join(f"{rison(str(k))}:{rison(v)}" for k, v in value.items()) + ")"
+    if isinstance(value, list | tuple):
+        return "!(" + ",".join(rison(v) for v in value) + ")"
+    if isinstance(value, bool):
+        return "!t" if value else "!f"
+    if value is None:
+        return "!n"
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("!", "!!").replace("'", "!'") + "'"
+
+
+def period_url_state(filter_id: str, column: str, month: str) -> str:
+    """The `native_filters` URL value that opens a dashboard with its period filter set to `month`
+    (what the select filter itself would put in the dashboard's data mask)."""
+    state = {
+        filter_id: {
+            "id": filter_id,
+            "extraFormData": {"filters": [{"col": column, "op": "IN", "val": [month]}]},
+            "filterState": {"value": [month], "label": month},
+            "ownState": {},
+        }
+    }
+    return rison(state)
 
 
 def launch(playwright):
@@ -85,30 +126,65 @@ def _pending(page) -> int:
     )
 
 
-def open_dashboard(
-    page, base_url: str, slug: str, expected_charts: int, screenshot: Path | None = None, timeout: float = 120
-) -> RenderedDashboard:
-    """Navigate, wait until every chart rendered (or failed), return what the screen shows."""
-    started = time.monotonic()
-    page.goto(f"{base_url}/superset/dashboard/{slug}/", wait_until="domcontentloaded")
-    deadline = started + timeout
+def _wait_rendered(page, slug: str, expected_charts: int, timeout: float, settled_polls: int = 1) -> int:
+    """Wait until every chart rendered (or failed) in `settled_polls` polls in a row; the charts placed."""
+    deadline = time.monotonic() + timeout
+    settled = 0
     while True:
         if "/login" in page.url:
             raise PermissionError(f"{slug}: sent to the login page ({page.url}): the session was lost")
         holders = page.locator(CHART_SELECTOR).count()
         pending = _pending(page)
-        if holders >= expected_charts and pending == 0:
-            break
+        settled = settled + 1 if holders >= expected_charts and pending == 0 else 0
+        if settled >= settled_polls:
+            return holders
         if time.monotonic() > deadline:
             shown = " ".join(page.locator("body").inner_text().split())[:400]
             raise TimeoutError(
                 f"{slug}: {pending} of {holders} charts still rendering after {timeout}s at {page.url}; on screen: {shown}"
             )
         time.sleep(0.1)
+
+
+def whole_page_picture(page, slug: str, expected_charts: int, timeout: float = 60) -> bytes:
+    """The whole dashboard as a PNG, every chart drawn.
+
+    A full-page screenshot grows the viewport for the shot, and Superset lays its grid out (and
+    draws its charts) again at the new size: the shot can catch the grid empty. So the viewport
+    grows first, the charts are waited for until they stay drawn for a second, then the shot."""
+    size = page.viewport_size
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    if height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": height})
+    try:
+        _wait_rendered(page, slug, expected_charts, timeout, settled_polls=10)
+        return page.screenshot()
+    finally:
+        page.set_viewport_size(size)
+
+
+def open_dashboard(
+    page,
+    base_url: str,
+    slug: str,
+    expected_charts: int,
+    screenshot: Path | None = None,
+    timeout: float = 120,
+    month: str | None = None,
+) -> RenderedDashboard:
+    """Navigate, wait until every chart rendered (or failed), return what the screen shows.
+
+    `month` (YYYY-MM): opened with the period filter set to it, not the default newest month."""
+    started = time.monotonic()
+    url = f"{base_url}/superset/dashboard/{slug}/"
+    if month is not None:
+        url += "?native_filters=" + quote(period_url_state(*bundle_period_filters()[slug], month), safe="")
+    page.goto(url, wait_until="domcontentloaded")
+    holders = _wait_rendered(page, slug, expected_charts, timeout)
     seconds = time.monotonic() - started
     errors = [text.strip() for text in page.locator(ERROR_SELECTOR).all_inner_texts()]
     text = page.locator("body").inner_text()
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(screenshot), full_page=True)
+        screenshot.write_bytes(whole_page_picture(page, slug, expected_charts))
     return RenderedDashboard(slug, holders, errors, seconds, text, screenshot)

@@ -1,6 +1,7 @@
 """`swdw report --month YYYY-MM`: the monthly PDF for leaders — a cover with the month's headline
 figures (numerators and denominators from the provenance mart, build time from mart_build_info),
-then every dashboard of the running Superset as the viewer sees it, one PDF.
+then every dashboard of the running Superset as the viewer sees it with its 统计期 filter set to
+the month, one PDF.
 
 Reads the warehouse as the BI path does (the read-only swdw_bi_reader login) and Superset as
 the viewer; starts nothing: `swdw bi up` must be running.
@@ -16,12 +17,13 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ingest import notify
 from ingest.bi import browser, server
 from ingest.bi.reader_login import reader_dsn
 from ingest.bi.superset_env import bi_paths
-from ingest.config import settings
+from ingest.config import city_timezone, settings
 from ingest.warehouse import marts_read
 from ingest.warehouse.connection import warehouse_dsn
 
@@ -40,7 +42,7 @@ class ReportUnavailable(RuntimeError):
 class MonthFigures:
     month: str
     party: tuple[int, int]  # organisations with a party organisation / organisations
-    mass_pct: float | None
+    mass: tuple[int, int]  # union + youth league + women's federation / 3 × organisations
     suggestions: tuple[int, int]  # converted / received
     built_at: object
     register_submission_id: int | None
@@ -63,15 +65,14 @@ def month_figures(month: str) -> MonthFigures:
 
     password = bi_paths().reader_password.read_text().strip()
     with psycopg.connect(reader_dsn(warehouse_dsn(), password)) as conn:
-        coverage = marts_read.month_coverage(conn, month)
-        if coverage is None:
+        if marts_read.month_coverage(conn, month) is None:
             raise ReportUnavailable(f"the marts hold no coverage figures for {month}")
         ratios = marts_read.month_ratios(conn, month)
         built_at, submission_id, changes = marts_read.build_position(conn)
     return MonthFigures(
         month=month,
         party=ratios.get("party_org_coverage_rate", (0, 0)),
-        mass_pct=coverage[3],
+        mass=ratios.get("mass_org_avg_coverage_rate", (0, 0)),
         suggestions=ratios.get("conversion_rate", (0, 0)),
         built_at=built_at,
         register_submission_id=submission_id,
@@ -80,16 +81,17 @@ def month_figures(month: str) -> MonthFigures:
 
 
 def cover_html(figures: MonthFigures) -> str:
-    party_done, party_all = figures.party
-    converted, received = figures.suggestions
     rows = [
-        ("党组织覆盖率", percent(party_done, party_all), f"{party_done:,} / {party_all:,}"),
-        ("群团组织平均覆盖率", "—" if figures.mass_pct is None else f"{figures.mass_pct:.2f}%", ""),
-        ("群众建议转化", percent(converted, received), f"{converted:,} / {received:,}"),
+        ("党组织覆盖率", *figures.party),
+        ("群团组织平均覆盖率", *figures.mass),
+        ("群众建议转化", *figures.suggestions),
     ]
     body = "".join(
-        f"<tr><th>{html.escape(n)}</th><td class='figure'>{v}</td><td>{html.escape(r)}</td></tr>" for n, v, r in rows
+        f"<tr><th>{html.escape(name)}</th><td class='figure'>{percent(part, whole)}</td><td>{part:,} / {whole:,}</td></tr>"
+        for name, part, whole in rows
     )
+    zone = city_timezone()
+    built = "—" if figures.built_at is None else f"{figures.built_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
     stale = (
         f"（构建后登记簿又有 {figures.register_changes_since_build} 条变更）"
         if figures.register_changes_since_build
@@ -104,17 +106,23 @@ th, td {{ padding: 3mm 8mm; border-bottom: 1px solid #ccc; text-align: left; }}
 </style></head><body>
 <h1>{html.escape(TITLE)}</h1><h2>统计期 {figures.month}</h2>
 <table>{body}</table>
-<footer>数据构建于 {figures.built_at:%Y-%m-%d %H:%M %Z}；登记簿位置：报送编号 {figures.register_submission_id}{stale}</footer>
+<footer>数据构建于 {built}（{zone} 时间）；登记簿位置：报送编号 {figures.register_submission_id}{stale}</footer>
 </body></html>"""
 
 
-def _picture_page(png: bytes, slug: str) -> str:
+def _picture_page(png: bytes, slug: str, text: str) -> str:
     # the dashboard as its screenshot, not re-laid out for print: printing re-sizes the charts
-    # and chromium prints before they have drawn again
+    # and chromium prints before they have drawn again. Under the picture, covered by it, the
+    # text the dashboard showed (figures, tables, titles, the chosen 统计期), as a scanned page's
+    # text layer: the PDF can be searched and its figures copied
     data = base64.b64encode(png).decode()
+    words = html.escape(" ".join(text.split()))
     return (
-        "<!doctype html><html><head><meta charset='utf-8'><style>body{margin:0} img{width:100%}</style></head>"
-        f"<body><img alt='{html.escape(slug)}' src='data:image/png;base64,{data}'></body></html>"
+        "<!doctype html><html><head><meta charset='utf-8'><style>body{margin:0;position:relative}"
+        " img{width:100%;position:relative;z-index:1;display:block}"
+        " .text{position:absolute;top:0;left:0;right:0;z-index:0;font-size:2px;line-height:2px}</style></head>"
+        f"<body><div class='text'>{words}</div><img alt='{html.escape(slug)}' src='data:image/png;base64,{data}'>"
+        "</body></html>"
     )
 
 
@@ -141,12 +149,12 @@ def render(month: str, out: Path | None = None, port: int | None = None, announc
             parts.append(page.pdf(**PDF_OPTIONS))
             browser.login(page, state.url, "viewer", viewer_password)
             for slug, charts in browser.bundle_dashboards().items():
-                rendered = browser.open_dashboard(page, state.url, slug, charts)
+                rendered = browser.open_dashboard(page, state.url, slug, charts, month=month)
                 seconds[slug] = rendered.seconds
                 announce(f"{slug}: {rendered.charts} charts rendered in {rendered.seconds:.1f}s")
-                png = page.screenshot(full_page=True)
+                png = browser.whole_page_picture(page, slug, charts)
                 printer = chromium.new_page(locale="zh-CN")
-                printer.set_content(_picture_page(png, slug), wait_until="load")
+                printer.set_content(_picture_page(png, slug, rendered.text), wait_until="load")
                 parts.append(printer.pdf(**PDF_OPTIONS))
                 printer.close()
         finally:

@@ -39,13 +39,19 @@ def month_coverage(conn, month: str) -> tuple | None:
 
 def month_ratios(conn, month: str) -> dict[str, tuple[int, int]]:
     """{figure name: (numerator, denominator)} of the month, summed over the mart rows of the
-    provenance mart (one row per mart row and file there: each mart row is counted once)."""
+    provenance mart (one row per mart row and file there: each mart row is counted once), for
+    each row's figure and its second figure (mart_coverage's mass-organisation coverage)."""
     rows = conn.execute(
-        """select figure_name, sum(numerator)::bigint, sum(denominator)::bigint
-             from (select distinct mart_name, grain_key, figure_name, numerator, denominator
+        """select figures.name, sum(figures.numerator)::bigint, sum(figures.denominator)::bigint
+             from (select distinct mart_name, grain_key, figure_name, numerator, denominator,
+                          second_figure_name, second_numerator, second_denominator
                      from marts.mart_provenance
-                    where to_char(period_month, 'YYYY-MM') = %s and denominator is not null) as mart_rows
-            group by figure_name""",
+                    where to_char(period_month, 'YYYY-MM') = %s) as mart_rows
+            cross join lateral (values (figure_name, numerator, denominator),
+                                       (second_figure_name, second_numerator, second_denominator))
+                  as figures (name, numerator, denominator)
+            where figures.denominator is not null
+            group by figures.name""",
         (month,),
     ).fetchall()
     return {name: (numerator, denominator) for name, numerator, denominator in rows}
