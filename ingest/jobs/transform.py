@@ -6,6 +6,7 @@ over as SWDW_PG_* variables that dbt_project/profiles.yml reads.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -16,10 +17,29 @@ from ingest.warehouse import marts_read
 from ingest.warehouse.connection import bootstrap, connect, dbt_env
 from ingest.warehouse.locks import dbt_build_lock
 
+# the hash of the project files a build is given; the build stamp of every marts table records it
+PROJECT_HASH_ENV = "SWDW_DBT_PROJECT_HASH"
+# what dbt writes into its project folder (dbt_project/.gitignore): not the project's sources
+DBT_GENERATED = {"target", "dbt_packages", "logs"}
+
+
+def dbt_project_hash(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """sha256 over the dbt project's files (models, macros, tests, seeds, dbt_project.yml, profiles.yml),
+    each path with its bytes: any edit to what a build reads changes it. dbt's own output and hidden
+    files (.user.yml, .sqlfluff) are left out."""
+    digest = hashlib.sha256()
+    for path in sorted(project_dir.rglob("*")):
+        relative = path.relative_to(project_dir)
+        if not path.is_file() or relative.parts[0] in DBT_GENERATED or any(p.startswith(".") for p in relative.parts):
+            continue
+        digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
 
 def dbt_environment() -> None:
     """Point dbt at the warehouse and keep it offline."""
     os.environ.update(dbt_env())
+    os.environ[PROJECT_HASH_ENV] = dbt_project_hash()
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
@@ -123,6 +143,26 @@ def stale_marts() -> list[str]:
         return [f"(marts.mart_build_info unreadable: {type(exc).__name__})"]
 
 
+def current_register_position() -> int | None:
+    """The register position (highest submission id) the marts reflect when a build would change nothing:
+    every marts table built from the register as it is now and from the dbt project files as they are
+    (marts.mart_build_info); None when a build is due, before the first build included."""
+    try:
+        with connect() as conn:
+            return marts_read.current_register_position(conn, dbt_project_hash())
+    except Exception:  # no build has ever finished: marts.mart_build_info does not exist
+        return None
+
+
+def build_skip_reason(loaded_types, forced: bool) -> str | None:
+    """Why a pass's build can be skipped (one line), or None when it must run: it is not forced,
+    the pass loaded nothing and the marts are current (``current_register_position``)."""
+    position = None if forced or loaded_types else current_register_position()
+    if position is None:
+        return None
+    return f"marts current at register position {position}: build skipped; --build forces one"
+
+
 def report_failed_build(failed: list[str]) -> dict:
     """Alert that the marts are stale, naming the failing dbt nodes and the stale tables."""
     stale = stale_marts()
@@ -146,6 +186,7 @@ def generate_docs() -> Path:
 def dbt_parse() -> bool:
     """Write target/manifest.json without touching the warehouse (run by `make install`)."""
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ[PROJECT_HASH_ENV] = dbt_project_hash()  # as a build sets it: the manifest stays the build's
     from dbt.cli.main import dbtRunner
 
     common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
