@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from ingest.airflow.cosmos_build import _hold_build_lock, _release_build_lock
+from ingest.config import PROJECT_HASH_ENV, dbt_project_hash
 from ingest.jobs import transform
 from ingest.jobs.pipeline import ingest_landing
-from ingest.jobs.transform import current_register_position, dbt_build, dbt_project_hash, stale_marts
+from ingest.jobs.transform import current_register_position, dbt_build, stale_marts
 from ingest.warehouse import register
 from ingest.warehouse.connection import connect
 
 from .builders import ORG_HEADER, landing_path, org_row, write_csv
 from .helpers import query, run_cli
-
-pytestmark = [pytest.mark.slow]  # dbt builds
 
 SKIPPED = "marts current at register position {}: build skipped; --build forces one"
 
@@ -49,6 +49,7 @@ def _timed_run(*args: str):
     return result, time.monotonic() - started
 
 
+@pytest.mark.slow  # four `swdw run` builds
 def test_a_rerun_with_nothing_new_skips_the_build_and_docs(clean_warehouse):
     dsn, landing = clean_warehouse, Path(os.environ["SWDW_LANDING_DIR"])
     _org_file(landing, "2024年11月台账.csv", "2024-11", 3)
@@ -76,6 +77,7 @@ def test_a_rerun_with_nothing_new_skips_the_build_and_docs(clean_warehouse):
     assert SKIPPED.format(position + 1) in run_cli("run").stdout
 
 
+@pytest.mark.slow  # three dbt builds
 def test_the_marts_go_stale_when_the_register_or_the_project_moves(clean_warehouse, tmp_path, monkeypatch):
     landing = Path(os.environ["SWDW_LANDING_DIR"])
     assert current_register_position() is None  # before the first build
@@ -119,3 +121,13 @@ def test_the_marts_go_stale_when_the_register_or_the_project_moves(clean_warehou
     assert transform.build_skip_reason([], forced=False) == SKIPPED.format(newer.submission_id)
     assert transform.build_skip_reason([], forced=True) is None
     assert transform.build_skip_reason(["org_coverage"], forced=False) is None
+
+
+def test_the_build_dags_producer_passes_the_project_hash(warehouse, monkeypatch):
+    """The build DAG's dbt (in the producer's process) stamps the same hash as `swdw build`."""
+    monkeypatch.delenv(PROJECT_HASH_ENV, raising=False)
+    _hold_build_lock({})
+    try:
+        assert os.environ[PROJECT_HASH_ENV] == dbt_project_hash()
+    finally:
+        _release_build_lock({})

@@ -6,34 +6,15 @@ over as SWDW_PG_* variables that dbt_project/profiles.yml reads.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
-from ingest.config import DBT_PROJECT_DIR, settings
+from ingest.config import DBT_PROJECT_DIR, PROJECT_HASH_ENV, dbt_project_hash, settings
 from ingest.lineage.dbt_events import emit_dbt_lineage
 from ingest.notify import notify
 from ingest.warehouse import marts_read
 from ingest.warehouse.connection import bootstrap, connect, dbt_env
 from ingest.warehouse.locks import dbt_build_lock
-
-# the hash of the project files a build is given; the build stamp of every marts table records it
-PROJECT_HASH_ENV = "SWDW_DBT_PROJECT_HASH"
-# what dbt writes into its project folder (dbt_project/.gitignore): not the project's sources
-DBT_GENERATED = {"target", "dbt_packages", "logs"}
-
-
-def dbt_project_hash(project_dir: Path = DBT_PROJECT_DIR) -> str:
-    """sha256 over the dbt project's files (models, macros, tests, seeds, dbt_project.yml, profiles.yml),
-    each path with its bytes: any edit to what a build reads changes it. dbt's own output and hidden
-    files (.user.yml, .sqlfluff) are left out."""
-    digest = hashlib.sha256()
-    for path in sorted(project_dir.rglob("*")):
-        relative = path.relative_to(project_dir)
-        if not path.is_file() or relative.parts[0] in DBT_GENERATED or any(p.startswith(".") for p in relative.parts):
-            continue
-        digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def dbt_environment() -> None:
