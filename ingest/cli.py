@@ -18,7 +18,7 @@ from ingest.jobs.outcomes import FileStatus, count_outcomes, print_outcomes
 from ingest.jobs.pipeline import ingest_pass
 from ingest.jobs.reprocess import ReprocessAction, rebuild_marts, reprocess_by_id
 from ingest.jobs.summary import print_summary
-from ingest.jobs.transform import dbt_build, generate_docs, stale_marts
+from ingest.jobs.transform import build_skip_reason, dbt_build, generate_docs
 from ingest.samples import write_samples
 from ingest.warehouse.audit_chain import print_verification, verify_chains
 from ingest.warehouse.connection import bootstrap, stop_embedded, warehouse_dsn
@@ -101,8 +101,9 @@ def _cmd_build(args) -> int:
 def _cmd_run(args) -> int:
     ingested, summary = _ingest(args)
     # what was accepted reaches the marts; nothing loaded over current marts needs no build
-    if not args.build and not summary.loaded_types and not stale_marts():
-        print("build: skipped, nothing loaded and the marts are current (marts.mart_build_info); --build forces one")
+    skipped = build_skip_reason(summary.loaded_types, forced=args.build)
+    if skipped:
+        print(skipped)
         return ingested
     return _build() or ingested
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import secrets
 import sys
@@ -20,6 +21,25 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 # `swdw airflow up --executor celery` sets it to workers x task slots; 4 suits LocalExecutor on 2 cores
 FILES_AT_ONCE_ENV = "SWDW_FILES_AT_ONCE"
 EXAMPLE_DEPARTMENT_CONTACTS = Path(__file__).resolve().parent / "intake" / "department_contacts.example.csv"
+
+# the hash of the project files a dbt build is given (the CLI's and the build DAG's); the build stamp
+# of every marts table records it (dbt macro stamp_build_info)
+PROJECT_HASH_ENV = "SWDW_DBT_PROJECT_HASH"
+# what dbt writes into its project folder (dbt_project/.gitignore): not the project's sources
+DBT_GENERATED = {"target", "dbt_packages", "logs"}
+
+
+def dbt_project_hash(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """sha256 over the dbt project's files (models, macros, tests, seeds, dbt_project.yml, profiles.yml),
+    each path with its bytes: any edit to what a build reads changes it. dbt's own output and hidden
+    files (.user.yml, .sqlfluff) are left out."""
+    digest = hashlib.sha256()
+    for path in sorted(project_dir.rglob("*")):
+        relative = path.relative_to(project_dir)
+        if not path.is_file() or relative.parts[0] in DBT_GENERATED or any(p.startswith(".") for p in relative.parts):
+            continue
+        digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ def test_rerun_is_idempotent(sample_run, warehouse, tmp_path):
     again = run_cli("run", env={"SWDW_LANDING_DIR": str(tmp_path)})
     assert again.returncode == 0, again.stderr[-3000:]
     assert "duplicate" in again.stdout and " 0 loaded" in again.stdout
-    assert "build: skipped" in again.stdout  # nothing new over current marts: no dbt build, no docs
+    assert "build skipped" in again.stdout  # nothing new over current marts: no dbt build, no docs
     assert query(warehouse, counted) == before
     assert _marts_digest(warehouse) == marts_before
 

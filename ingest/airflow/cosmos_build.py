@@ -12,7 +12,8 @@ upgrade that changes one fails a test instead of silently breaking the build:
 - ``select_per_run``: the producer's and the after-all test task's ``--select`` templated per run.
 - ``run_node_tasks_after_producer``: the node tasks ordered after the producer.
 - ``gc_paused``: the cyclic garbage collector paused while the group is rendered.
-- ``serialise_builds``: the producer holds the warehouse's dbt build lock while dbt runs.
+- ``serialise_builds``: the producer holds the warehouse's dbt build lock while dbt runs, and
+  passes dbt the project hash the marts' build stamps record.
 
 Imported at DAG-parse time only by that DAG (Cosmos and airflow.sdk, nothing heavier).
 """
@@ -20,6 +21,7 @@ Imported at DAG-parse time only by that DAG (Cosmos and airflow.sdk, nothing hea
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +36,7 @@ from cosmos.operators.watcher import DbtProducerWatcherOperator
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from ingest.airflow.dag_defaults import WAREHOUSE_CONN_ID
-from ingest.config import DBT_PROJECT_DIR
+from ingest.config import DBT_PROJECT_DIR, PROJECT_HASH_ENV, dbt_project_hash
 from ingest.warehouse.connection import connect  # psycopg only when a hook runs
 from ingest.warehouse.locks import dbt_build_lock
 
@@ -114,6 +116,8 @@ _held_build_locks: list = []  # (connection, lock) of the producer running in th
 
 
 def _hold_build_lock(context) -> None:
+    # the project hash the marts' build stamps record, as `swdw build` passes it (dbt runs in this process)
+    os.environ[PROJECT_HASH_ENV] = dbt_project_hash()
     conn = connect(autocommit=True)
     lock = dbt_build_lock(conn)
     lock.__enter__()  # waits while another build (the CLI's) runs
@@ -134,7 +138,9 @@ def serialise_builds(tasks: list) -> None:
     beside it on any machine: the lock (ingest.warehouse.locks.dbt_build_lock) queues one behind the
     other. Cosmos' operators take no hook of their own, so the producer gets BaseOperator's
     pre/post-execute hooks; a producer that fails skips the post hook, and its process ending
-    closes the connection, which releases the lock.
+    closes the connection, which releases the lock. The pre-execute hook also sets
+    SWDW_DBT_PROJECT_HASH (ingest.config.dbt_project_hash) as `swdw build` does, so `swdw run`
+    finds the marts this DAG built current.
     """
     for task in tasks:
         if isinstance(task, DbtProducerWatcherOperator):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from ingest.artifact_store import DBT_DOCS_KEY, artifact_store
-from ingest.config import DBT_PROJECT_DIR, settings
+from ingest.config import DBT_PROJECT_DIR, PROJECT_HASH_ENV, dbt_project_hash, settings
 from ingest.lineage.dbt_events import emit_dbt_lineage
 from ingest.notify import notify
 from ingest.warehouse import marts_read
@@ -20,6 +20,7 @@ from ingest.warehouse.locks import dbt_build_lock
 def dbt_environment() -> None:
     """Point dbt at the warehouse and keep it offline."""
     os.environ.update(dbt_env())
+    os.environ[PROJECT_HASH_ENV] = dbt_project_hash()
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
@@ -123,6 +124,26 @@ def stale_marts() -> list[str]:
         return [f"(marts.mart_build_info unreadable: {type(exc).__name__})"]
 
 
+def current_register_position() -> int | None:
+    """The register position (highest submission id) the marts reflect when a build would change nothing:
+    every marts table built from the register as it is now and from the dbt project files as they are
+    (marts.mart_build_info); None when a build is due, before the first build included."""
+    try:
+        with connect() as conn:
+            return marts_read.current_register_position(conn, dbt_project_hash())
+    except Exception:  # no build has ever finished: marts.mart_build_info does not exist
+        return None
+
+
+def build_skip_reason(loaded_types, forced: bool) -> str | None:
+    """Why a pass's build can be skipped (one line), or None when it must run: it is not forced,
+    the pass loaded nothing and the marts are current (``current_register_position``)."""
+    position = None if forced or loaded_types else current_register_position()
+    if position is None:
+        return None
+    return f"marts current at register position {position}: build skipped; --build forces one"
+
+
 def report_failed_build(failed: list[str]) -> dict:
     """Alert that the marts are stale, naming the failing dbt nodes and the stale tables."""
     stale = stale_marts()
@@ -152,6 +173,7 @@ def generate_docs() -> str:
 def dbt_parse() -> bool:
     """Write target/manifest.json without touching the warehouse (run by `make install`)."""
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ[PROJECT_HASH_ENV] = dbt_project_hash()  # as a build sets it: the manifest stays the build's
     from dbt.cli.main import dbtRunner
 
     common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]

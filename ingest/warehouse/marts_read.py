@@ -70,10 +70,23 @@ def build_stamp_counts(conn) -> tuple[int, int]:
     return conn.execute("select count(*), count(built_at) from marts.mart_build_info").fetchone()
 
 
+# a marts table that does not reflect the register as it is now: never built, a register row added or
+# changed since its build, or the register's position (dbt macro register_position) moved since
+STALE_MART = "built_at is null or register_changes_since_build > 0 or not built_from_current_register"
+
+
 def stale_mart_names(conn) -> list[str]:
     """Marts tables that do not reflect the register as it is now; raises before the first build."""
-    rows = conn.execute(
-        "select mart_name from marts.mart_build_info "
-        "where built_at is null or register_changes_since_build > 0 order by mart_name"
-    ).fetchall()
+    rows = conn.execute(f"select mart_name from marts.mart_build_info where {STALE_MART} order by mart_name").fetchall()
     return [name for (name,) in rows]
+
+
+def current_register_position(conn, project_hash: str) -> int | None:
+    """The register's highest submission id when every marts table reflects the register as it is now
+    and was built from the dbt project files of this hash; None otherwise. Raises before the first build."""
+    tables, outdated, position = conn.execute(
+        f"select count(*), count(*) filter (where {STALE_MART} or dbt_project_hash is distinct from %s), "
+        "coalesce(max(register_max_submission_id), 0) from marts.mart_build_info",
+        (project_hash,),
+    ).fetchone()
+    return position if tables and not outdated else None

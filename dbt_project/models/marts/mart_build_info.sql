@@ -1,7 +1,8 @@
 {{ config(materialized='view') }}
 -- 构建信息: one row per marts table with when it was last built and the register entries it
 -- reflects, read live from the stamp each build writes on the table (macro stamp_build_info);
--- register_changes_since_build > 0 or a null built_at tells BI that a table is stale.
+-- register_changes_since_build > 0 or a null built_at tells BI that a table is stale;
+-- built_from_current_register says whether the register is where the build found it (macro register_position).
 {%- set mart_tables = [] %}
 {%- if execute %}
     {%- for node in graph.nodes.values() %}
@@ -43,8 +44,14 @@ stamps as (
 register as (
     select
         submission_id,
+        status,
         updated_at
     from {{ ref('stg_submissions') }}
+),
+
+register_now as (
+    select {{ register_position('register') }} as register_position
+    from register
 ),
 
 build_info as (
@@ -54,7 +61,9 @@ build_info as (
         (stamps.stamp ->> 'register_max_submission_id')::bigint as register_max_submission_id,
         (stamps.stamp ->> 'register_max_received_at')::timestamptz as register_max_received_at,
         (stamps.stamp ->> 'register_max_loaded_at')::timestamptz as register_max_loaded_at,
-        stamps.stamp ->> 'dbt_invocation_id' as dbt_invocation_id
+        stamps.stamp ->> 'dbt_invocation_id' as dbt_invocation_id,
+        stamps.stamp ->> 'register_position' as register_position,
+        stamps.stamp ->> 'dbt_project_hash' as dbt_project_hash
     from mart_tables
     left join stamps on mart_tables.mart_name = stamps.mart_name
 )
@@ -73,5 +82,9 @@ select
             register.submission_id > coalesce(build_info.register_max_submission_id, 0)
             or register.updated_at > build_info.built_at
     ) as register_changes_since_build,
-    build_info.dbt_invocation_id
+    build_info.dbt_invocation_id,
+    build_info.register_position,
+    coalesce(build_info.register_position = register_now.register_position, false) as built_from_current_register,
+    build_info.dbt_project_hash
 from build_info
+cross join register_now
