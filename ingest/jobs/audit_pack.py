@@ -249,7 +249,7 @@ def build_pack(month: str, out: Path | None = None, make_zip: bool = False) -> A
         _write_csv(staging / "findings.csv", FINDING_COLUMNS, findings)
     _chain_heads(staging)
     site = working_site()
-    with index_session(site):  # the index entries the pages are listed with, as they stand
+    with index_session(site, set):  # every index page: the entries the pages are listed with, as they stand
         pages = _copy_pages(site, staging, register)
     feedback = _copy_feedback(staging, register)
     readme = _readme(month, register, len(pages), feedback, (staging / "audit_chain" / "heads.jsonl").exists())

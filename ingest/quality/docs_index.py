@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from ingest.quality.data_docs import asset_text, make_offline_page
-from ingest.quality.docs_site import index_session, page_path
+from ingest.quality.docs_site import index_session, last_page, page_path
 from ingest.quality.verdict import verdict_of_entry
 
 PAGE_SIZE = 200
@@ -212,7 +212,7 @@ def _update_entries(site: Path, index_page: int, page: str, fields: dict) -> boo
 
 def update_entry(site: Path, index_page: int, page: str, fields: dict) -> None:
     """Give a validation page's entry new facts; costs the one index page holding it."""
-    with index_session(site):
+    with index_session(site, lambda numbers: {index_page, index_page + 1} | last_page(numbers)):
         # a parallel run may have filled the page named at render time: the entry is then on the next
         for number in (index_page, index_page + 1):
             if _update_entries(site, number, page, fields):

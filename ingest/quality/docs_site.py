@@ -12,13 +12,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.artifact_store import DATA_DOCS_KEY, artifact_store
 from ingest.config import settings
 
 INDEX_FOLDER = "index"
+ENTRIES_NAME = re.compile(r"entries-\d{4,}\.jsonl")  # one index page's entries
 
 
 def working_site() -> Path:
@@ -84,10 +87,19 @@ def fetch_page(site: Path, relative: str) -> Path | None:
     return path if path.exists() else None
 
 
+def last_page(numbers: list[int]) -> set[int]:
+    """What an append needs of the index: the page it goes to (the last) or starts after."""
+    return set(numbers[-1:])
+
+
 @contextlib.contextmanager
-def index_session(site: Path):
-    """One writer of the paged index at a time, on any worker; in an object store the index is
-    fetched into the working copy first and what changed is written back after."""
+def index_session(site: Path, needed: Callable[[list[int]], set[int]] = last_page):
+    """One writer of the paged index at a time, on any worker.
+
+    In an object store the index pages ``needed`` (given the numbers there are) are fetched into
+    the working copy first, the others stand there as empty names (the index lists them; nothing
+    writes them), so an update costs the same in the thousandth month as in the first; what
+    changed is written back after."""
     store, folder = artifact_store(), Path(site) / INDEX_FOLDER
     with store.writing(f"{DATA_DOCS_KEY}/{INDEX_FOLDER}"):
         if store.is_local:
@@ -96,13 +108,19 @@ def index_session(site: Path):
             return
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        store.pull_tree(f"{DATA_DOCS_KEY}/{INDEX_FOLDER}", folder)
-        index_html = Path(site) / "index.html"
-        if store.exists(f"{DATA_DOCS_KEY}/index.html"):
-            index_html.write_bytes(store.get(f"{DATA_DOCS_KEY}/index.html"))
-        before = _fingerprints([index_html, *folder.rglob("*")])
+        (Path(site) / "index.html").unlink(missing_ok=True)  # rewritten whole by whoever changes the index
+        entries = {
+            int(key.rsplit("-", 1)[1].removesuffix(".jsonl")): key
+            for key in store.keys(f"{DATA_DOCS_KEY}/{INDEX_FOLDER}")
+            if ENTRIES_NAME.fullmatch(key.rsplit("/", 1)[1])
+        }
+        wanted = needed(sorted(entries))
+        for number, key in entries.items():
+            local = folder / key.rsplit("/", 1)[1]
+            local.write_bytes(store.get(key) if number in wanted else b"")
+        before = _fingerprints(folder.rglob("*"))
         yield
-        for path, fingerprint in _fingerprints([index_html, *folder.rglob("*")]).items():
+        for path, fingerprint in _fingerprints([Path(site) / "index.html", *folder.rglob("*")]).items():
             if before.get(path) != fingerprint:
                 store.put(_key(site, path), path.read_bytes())
 
