@@ -193,6 +193,12 @@ def read(uri: str) -> bytes:
         return handle.read()
 
 
+def modified_at(uri: str) -> float:
+    """When a kept file was written (seconds since the epoch), as its store says."""
+    fs, path = fsspec.core.url_to_fs(uri, **_options(uri))
+    return fs.modified(path).timestamp()
+
+
 def readable(uri: str | None) -> bool:
     if not uri:
         return False

@@ -124,6 +124,13 @@ def test_a_run_keeps_every_file_in_the_object_store(s3_env, clean_warehouse, tmp
     assert store.exists(f"{DBT_DOCS_KEY}/index.html") and store.exists(f"{DBT_DOCS_KEY}/manifest.json")
     assert _local_kept_files(home) == local_before  # nothing of it in the local folder the store replaces
 
+    # a reprocess reads its original from the bucket and keeps its feedback there
+    [(quarantined,)] = query(clean_warehouse, "select submission_id from audit.submission where status = 'quarantined'")
+    again = run_cli("reprocess", str(quarantined))
+    assert again.returncode == 0, again.stdout + again.stderr
+    [(reprocess_feedback,)] = query(clean_warehouse, "select feedback_path from audit.reprocess_run")
+    assert reprocess_feedback.startswith(prefix) and read(reprocess_feedback)[:2] == b"PK"
+
     # restore from nothing: a new home and an empty place in the store get the record back
     made = run_cli("backup", "--out", str(tmp_path / "backup"))
     assert made.returncode == 0, made.stdout + made.stderr

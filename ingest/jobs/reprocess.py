@@ -56,7 +56,7 @@ import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
-from ingest.artifact_store import read, readable
+from ingest.artifact_store import modified_at, read, readable
 from ingest.intake.contracts import get_contract
 from ingest.intake.landing import LandingFile
 from ingest.jobs.ingest_pass import PassSummary, begin_pass, finish_pass
@@ -264,7 +264,7 @@ def reprocess_submission(
             conn, item, verified=verified, action=skipped, reason="in progress", request=request
         )
         landing_file = LandingFile(
-            str(kept), item["department_code"], item["submission_type"], item["file_name"], kept.stat().st_mtime
+            kept, item["department_code"], item["submission_type"], item["file_name"], modified_at(kept)
         )
         # judged against the day the first validation used
         evaluation = evaluate_or_reject(landing_file, data, sid, register.received_on(conn, sid))
