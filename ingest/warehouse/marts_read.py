@@ -70,9 +70,13 @@ def build_stamp_counts(conn) -> tuple[int, int]:
     return conn.execute("select count(*), count(built_at) from marts.mart_build_info").fetchone()
 
 
-# a marts table that does not reflect the register as it is now: never built, a register row added or
-# changed since its build, or the register's position (dbt macro register_position) moved since
-STALE_MART = "built_at is null or register_changes_since_build > 0 or not built_from_current_register"
+# a marts table that does not reflect the register as it is now: never built, or a register row added
+# or changed since its build (what BI and the build DAG's staleness check report)
+STALE_MART = "built_at is null or register_changes_since_build > 0"
+# the stricter test of a build that may be skipped: also the register's position (dbt macro
+# register_position) exactly as the build found it, which a change during the build fails. Not the
+# staleness the build DAG reports: files landing while it builds are the next build's, not its failure
+CURRENT_MART = f"not ({STALE_MART}) and built_from_current_register"
 
 
 def stale_mart_names(conn) -> list[str]:
@@ -85,7 +89,7 @@ def current_register_position(conn, project_hash: str) -> int | None:
     """The register's highest submission id when every marts table reflects the register as it is now
     and was built from the dbt project files of this hash; None otherwise. Raises before the first build."""
     tables, outdated, position = conn.execute(
-        f"select count(*), count(*) filter (where {STALE_MART} or dbt_project_hash is distinct from %s), "
+        f"select count(*), count(*) filter (where not ({CURRENT_MART}) or dbt_project_hash is distinct from %s), "
         "coalesce(max(register_max_submission_id), 0) from marts.mart_build_info",
         (project_hash,),
     ).fetchone()
