@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -50,14 +51,15 @@ class ArtifactStore:
 
     @property
     def fs(self) -> fsspec.AbstractFileSystem:
-        # fsspec caches one instance per process and options (and drops the cache in a forked child)
+        # not kept on the store: fsspec caches one instance per process and options, and a forked
+        # child (a Celery worker's task) must not reuse its parent's connections
         return fsspec.core.url_to_fs(self.url, **_options(self.url))[0]
 
     @property
     def is_local(self) -> bool:
         return "://" not in self.url or self.url.startswith("file://")
 
-    @property
+    @functools.cached_property
     def _root(self) -> str:
         return fsspec.core.url_to_fs(self.url, **_options(self.url))[1].rstrip("/")
 
@@ -126,11 +128,33 @@ class ArtifactStore:
 
     def keys(self, prefix: str) -> list[str]:
         """Every file's key under ``prefix`` (a folder), sorted."""
+        return sorted(self.sizes(prefix))
+
+    def sizes(self, prefix: str) -> dict[str, int]:
+        """Every file's key under ``prefix`` (a folder) with its size in bytes, from one listing."""
         root = self.path(prefix)
         if not self.fs.exists(root):
-            return []
+            return {}
         base = self._root + "/"
-        return sorted(found.removeprefix(base) for found in self.fs.find(root) if not found.endswith(".part"))
+        found = self.fs.find(root, detail=True)
+        return {path.removeprefix(base): info["size"] for path, info in found.items() if not path.endswith(".part")}
+
+    def append(self, key: str, data: bytes) -> None:
+        """Add ``data`` at the end of ``key``; call it inside ``writing(key)``.
+
+        A local file takes an appended, fsynced write; an object has no append, so it is written whole again.
+        """
+        if not self.is_local:
+            before = self.get(key) if self.exists(key) else b""
+            self.put(key, before + data)
+            return
+        target = self.local_path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "ab") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
 
     def delete(self, key: str) -> None:
         if self.fs.exists(self.path(key)):

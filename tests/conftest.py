@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from .object_store import moto_s3
+
 
 @pytest.fixture(scope="session")
 def swdw_home() -> Path:
@@ -115,3 +117,13 @@ def load_sample(warehouse, tmp_path_factory):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     _sample.update(result=result, signature=_register_signature(warehouse), landing=landing)
     return result
+
+
+@pytest.fixture()
+def s3_env(monkeypatch) -> dict[str, str]:
+    """The artifact store on an S3-compatible server (moto) on loopback; this process and every
+    process it starts reach it through the environment (SWDW_ARTIFACTS_URL and the AWS_* variables)."""
+    with moto_s3() as env:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        yield env

@@ -28,7 +28,6 @@ from ingest.artifact_store import ARTIFACTS_URL_ENV, read
 from ingest.ports import free_port
 
 from .helpers import query, run_cli, table_digest, wait_for
-from .object_store import moto_s3
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -81,19 +80,10 @@ def _drop(batch: Path, landing: Path) -> int:
     return len(files)
 
 
-@pytest.fixture()
-def shared_store(monkeypatch):
-    with moto_s3() as env:
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)  # the services started below inherit them
-        yield env[ARTIFACTS_URL_ENV]
-
-
-def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_restart(
-    clean_warehouse, shared_store, tmp_path
-):
+def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_restart(clean_warehouse, s3_env, tmp_path):
     from ingest.airflow import services
 
+    shared_store = s3_env[ARTIFACTS_URL_ENV]  # the services started below inherit the store
     dsn, landing = clean_warehouse, Path(os.environ["SWDW_LANDING_DIR"])
     batch = tmp_path / "batch"
     sample.write_samples(batch)

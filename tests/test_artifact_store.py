@@ -16,7 +16,6 @@ import multiprocessing
 import os
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
 from ingest.artifact_store import ARTIFACTS_URL_ENV, DATA_DOCS_KEY, DBT_DOCS_KEY, artifact_store, read, readable
@@ -27,15 +26,7 @@ from ingest.warehouse.audit_chain import HEADS_KEY
 
 from .builders import ORG_HEADER, landing_path, org_row, write_csv
 from .helpers import new_home, query, run_cli
-from .object_store import BUCKET, moto_s3
-
-
-@pytest.fixture()
-def s3_env(monkeypatch):
-    with moto_s3() as env:
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        yield env
+from .object_store import BUCKET
 
 
 def test_the_store_keeps_whole_files_and_names_them_by_uri(s3_env, tmp_path):

@@ -68,11 +68,14 @@ class BackupError(RuntimeError):
 KEPT_FOLDERS = (ARCHIVE_KEY, QUARANTINE_KEY, "artifacts")
 
 
-def _kept_files(store: ArtifactStore) -> list[str]:
-    """Every kept file's key in the store (the chain heads are copied apart; lock files are not kept)."""
-    return [
-        key for folder in KEPT_FOLDERS for key in store.keys(folder) if key != HEADS_KEY and not key.endswith(".lock")
-    ]
+def _kept_files(store: ArtifactStore) -> dict[str, int]:
+    """Every kept file's key in the store with its size (the chain heads are copied apart; lock files are not kept)."""
+    return {
+        key: size
+        for folder in KEPT_FOLDERS
+        for key, size in sorted(store.sizes(folder).items())
+        if key != HEADS_KEY and not key.endswith(".lock")
+    }
 
 
 def _secret_files() -> dict[str, Path]:
@@ -243,7 +246,7 @@ def _write_backup(folder: Path, include_secrets: bool) -> BackupResult:
 
     store = artifact_store()
     keys = _kept_files(store)
-    copier = _Copier("backup: copying kept files", len(keys), sum(store.fs.size(store.path(k)) for k in keys))
+    copier = _Copier("backup: copying kept files", len(keys), sum(keys.values()))
     for key in keys:
         copier.fetch(store, key, folder / FILES_DIR / key)
     heads = store.get_text(HEADS_KEY) if store.exists(HEADS_KEY) else ""

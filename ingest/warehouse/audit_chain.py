@@ -81,8 +81,7 @@ def record_chain_heads(source: str = "ingest") -> dict[str, dict]:
     line = {"recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "source": source, "heads": heads}
     store = artifact_store()
     with store.writing(HEADS_KEY):  # concurrent runs, on any worker, append whole lines
-        before = store.get(HEADS_KEY) if store.exists(HEADS_KEY) else b""
-        store.put(HEADS_KEY, before + (json.dumps(line, sort_keys=True) + "\n").encode("utf-8"))
+        store.append(HEADS_KEY, (json.dumps(line, sort_keys=True) + "\n").encode("utf-8"))
     return heads
 
 
