@@ -1,11 +1,12 @@
 """The performance harness behind `make bench`: swdw beside its anchors, on the same rows and warehouse.
 
-    .venv/bin/python benchmarks/bench.py [--rows 100000] [--history 1000] [--rss-rows 500000]
+    .venv/bin/python benchmarks/bench.py [--rows 100000] [--runs 3] [--history 1000] [--rss-rows 500000]
 
 Prints, in one run against one warehouse (a scratch embedded PostgreSQL unless
 SWDW_WAREHOUSE_DSN is set): a raw COPY of the CSV (the limit), a naive pandas.read_csv +
 to_sql, a naive pandas.read_excel(openpyxl) + to_sql, swdw end to end for csv and xlsx
-(register, read, normalise, GX validation with its Data Docs page, load), the ratios, the
+(register, read, normalise, GX validation with its Data Docs page, load), each --runs times
+(the medians, with each run's min and max and its ratios side by side), the ratios, the
 peak RSS of swdw on a file of --rss-rows rows (in a child process), and swdw's per-file
 validation cost after 10, 100 and 1,000 prior validations. Asserts nothing. Its last line is
 machine-readable:
@@ -37,6 +38,16 @@ def _say(text: str) -> None:
 
 
 STAGES = ("read", "normalise", "validate", "load")
+# what each run times, by its key and its line in the table
+ANCHORS = (
+    ("copy", "raw COPY of the csv (the limit)"),
+    ("naive_csv", "naive pandas.read_csv + to_sql"),
+    ("naive_xlsx", "naive pandas.read_excel(openpyxl) + to_sql"),
+    ("swdw_csv", "swdw end to end, csv (GX + Data Docs)"),
+    ("swdw_xlsx", "swdw end to end, xlsx (GX + Data Docs)"),
+)
+# the report months of each run's csv and xlsx (the warm-up file is 2024-10, the RSS file 2024-11)
+RUN_MONTHS = ((12, 9), (8, 7), (6, 5), (4, 3), (2, 1))
 
 
 class StageTimes(logging.Handler):
@@ -204,6 +215,9 @@ def _bench() -> int:
         "--history", type=int, default=None, help="prior validations for the Data Docs growth (default 1000)"
     )
     parser.add_argument("--rss-rows", type=int, default=None, help="rows of the peak-RSS file (default 500000)")
+    parser.add_argument(
+        "--runs", type=int, default=3, choices=range(1, len(RUN_MONTHS) + 1), help="runs of the timed files (default 3)"
+    )
     args = parser.parse_args()
     quick = args.rows < 100_000  # `make bench ROWS=20000`: a quick look, history and RSS file scaled down
     rss_rows = args.rss_rows or (args.rows if quick else 500_000)
@@ -233,36 +247,42 @@ def _bench() -> int:
     write_csv(small, [[("2024-10" if i == 0 else c) for i, c in enumerate(r)] for r in data[:50]])
     _swdw_end_to_end(small, landing, "2024年10月.csv")
 
-    _say(f"raw COPY of {csv_path.stat().st_size / 1e6:.1f} MB csv")
-    copy_s = _raw_copy(dsn, csv_path)
-    _say("naive pandas.read_csv + to_sql")
-    naive_csv_s = _naive_pandas(dsn, csv_path)
-    _say("naive pandas.read_excel(openpyxl) + to_sql")
-    naive_xlsx_s = _naive_pandas(dsn, xlsx_path)
-    _say("swdw end to end, csv")
-    swdw_csv_s, _ = _swdw_end_to_end(csv_path, landing, "2024年12月.csv")
-    _say("swdw end to end, xlsx")
-    xlsx_rows = [[("2024-09" if i == 0 else c) for i, c in enumerate(r)] for r in data]
-    xlsx_other = workdir / "bench-09.xlsx"
-    write_xlsx(xlsx_other, xlsx_rows)
-    swdw_xlsx_s, _ = _swdw_end_to_end(xlsx_other, landing, "2024年9月.xlsx")
-    n = args.rows
-    table = [
-        ("raw COPY of the csv (the limit)", copy_s),
-        ("naive pandas.read_csv + to_sql", naive_csv_s),
-        ("naive pandas.read_excel(openpyxl) + to_sql", naive_xlsx_s),
-        ("swdw end to end, csv (GX + Data Docs)", swdw_csv_s),
-        ("swdw end to end, xlsx (GX + Data Docs)", swdw_xlsx_s),
-    ]
+    n, timings, stages = args.rows, {label: [] for label, _ in ANCHORS}, {"csv": [], "xlsx": []}
+    for run, (csv_month, xlsx_month) in enumerate(RUN_MONTHS[: args.runs], start=1):
+        # every run's files are new to the register (their own month): each is loaded, none superseded
+        _say(f"run {run}/{args.runs}: raw COPY of {csv_path.stat().st_size / 1e6:.1f} MB csv")
+        timings["copy"].append(_raw_copy(dsn, csv_path))
+        _say(f"run {run}/{args.runs}: naive pandas.read_csv + to_sql")
+        timings["naive_csv"].append(_naive_pandas(dsn, csv_path))
+        _say(f"run {run}/{args.runs}: naive pandas.read_excel(openpyxl) + to_sql")
+        timings["naive_xlsx"].append(_naive_pandas(dsn, xlsx_path))
+        for kind, month, writer in (("csv", csv_month, write_csv), ("xlsx", xlsx_month, write_xlsx)):
+            _say(f"run {run}/{args.runs}: swdw end to end, {kind}")
+            name = f"2024年{month}月.{kind}"
+            source = workdir / f"bench-{month}.{kind}"
+            writer(source, [[(f"2024-{month:02d}" if i == 0 else c) for i, c in enumerate(r)] for r in data])
+            timings[f"swdw_{kind}"].append(_swdw_end_to_end(source, landing, name)[0])
+            stages[kind].append(stage_times.of(name))
+    medians = {label: statistics.median(values) for label, values in timings.items()}
     # printed as soon as measured: the long parts below (the RSS file, the history) come after
-    print(f"swdw benchmark, {n:,} org_coverage rows, {os.cpu_count()} cores, {dt.date.today()}")
-    print(f"{'':46} {'seconds':>9} {'rows/s':>10}")
-    for label, seconds in table:
-        print(f"{label:46} {seconds:9.2f} {n / seconds:10,.0f}")
+    print(f"swdw benchmark, {n:,} org_coverage rows, {os.cpu_count()} cores, {dt.date.today()}, {args.runs} runs")
+    print(f"{'':46} {'seconds':>9} {'rows/s':>10}   min-max s (median of the runs)")
+    for label, title in ANCHORS:
+        values = timings[label]
+        print(f"{title:46} {medians[label]:9.2f} {n / medians[label]:10,.0f}   {min(values):.2f}-{max(values):.2f}")
     print(f"swdw per stage, seconds   {'  '.join(f'{stage:>9}' for stage in STAGES)}")
-    for label, name in (("csv", "2024年12月.csv"), ("xlsx", "2024年9月.xlsx")):
-        times = stage_times.of(name)
-        print(f"  {label:22}  " + "  ".join(f"{times.get(stage, float('nan')):9.2f}" for stage in STAGES))
+    for kind, runs in stages.items():
+        medians_by_stage = [statistics.median(t.get(stage, float("nan")) for t in runs) for stage in STAGES]
+        print(f"  {kind:22}  " + "  ".join(f"{seconds:9.2f}" for seconds in medians_by_stage))
+    per_run = {
+        "csv_vs_copy": [c / s for c, s in zip(timings["copy"], timings["swdw_csv"])],
+        "csv_vs_naive": [c / s for c, s in zip(timings["naive_csv"], timings["swdw_csv"])],
+        "xlsx_vs_naive": [c / s for c, s in zip(timings["naive_xlsx"], timings["swdw_xlsx"])],
+    }
+    print(
+        "ratio of each run (side by side in that run): "
+        + "; ".join(f"{name} {' '.join(f'{r:.3f}' for r in values)}" for name, values in per_run.items())
+    )
     sys.stdout.flush()
     _say(f"peak RSS on a {rss_rows:,}-row file (child process)")
     peak_mb = _peak_rss_mb(rss_rows, workdir)
@@ -272,9 +292,8 @@ def _bench() -> int:
     costs = _validation_cost(history)
     for mark, seconds in costs.items():
         print(f"per-file validation cost after {mark:>5} prior validations: {seconds * 1000:7.1f} ms")
-    csv_vs_copy = (n / swdw_csv_s) / (n / copy_s)
-    csv_vs_naive = (n / swdw_csv_s) / (n / naive_csv_s)  # above 1: ahead of the naive peer it replaces
-    xlsx_vs_naive = (n / swdw_xlsx_s) / (n / naive_xlsx_s)
+    # the ratios of the median runs; above 1 against a naive peer: ahead of the peer it replaces
+    csv_vs_copy, csv_vs_naive, xlsx_vs_naive = (statistics.median(per_run[name]) for name in per_run)
     growth = costs[max(costs)] / costs[min(costs)] if len(costs) > 1 else float("nan")
     if max(costs, default=0) != 1000 or rss_rows != 500_000:
         print(

@@ -80,9 +80,13 @@ def _drop(batch: Path, landing: Path) -> int:
     return len(files)
 
 
-def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_restart(clean_warehouse, s3_env, tmp_path):
+def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_restart(
+    clean_warehouse, s3_env, tmp_path, monkeypatch
+):
     from ingest.airflow import services
 
+    # a task whose message the broker lost while down is queued again after 60 s, not the deployment's 180
+    monkeypatch.setenv(services.QUEUED_TIMEOUT_ENV, "60")
     shared_store = s3_env[ARTIFACTS_URL_ENV]  # the services started below inherit the store
     dsn, landing = clean_warehouse, Path(os.environ["SWDW_LANDING_DIR"])
     batch = tmp_path / "batch"

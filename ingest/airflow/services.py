@@ -194,6 +194,9 @@ def migrate_meta(env: dict[str, str]) -> None:
         stamp.touch()
 
 
+QUEUED_TIMEOUT_ENV = "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT"
+
+
 def executor_settings(env: dict[str, str], executor: str, broker_url: str | None, workers: int = 1) -> dict[str, str]:
     """The executor's part of the services' environment: LocalExecutor, or CeleryExecutor with its
     broker (Redis) and its result backend in the metadata database."""
@@ -210,8 +213,10 @@ def executor_settings(env: dict[str, str], executor: str, broker_url: str | None
         "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
         # a task whose worker died unacknowledged goes back to the queue after this long (its lease)
         "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "3600",
-        # a task queued while the broker was down (its message lost) is queued again, not stuck
-        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "180",
+        # a task queued while the broker was down (its message lost) is queued again, not stuck:
+        # after this long in the queue (a deployment's own value wins), looked for every 30 s
+        QUEUED_TIMEOUT_ENV: env.get(QUEUED_TIMEOUT_ENV, "180"),
+        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "30",
         # a killed worker's running tasks are failed (then retried) once its heartbeats stop
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
     }
