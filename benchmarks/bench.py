@@ -157,7 +157,7 @@ def _validation_cost(history: int, marks=(10, 100, 1000)) -> dict[int, float]:
 
     contract, department = get_contract("org_coverage"), departments()["xiangshan"]
     costs, done, sample = {}, 0, 5
-    for mark in [m for m in marks if m <= history]:
+    for mark in sorted({m for m in (*marks, history) if m <= history}):
         while done < mark:
             validate(contract, contract_records, {}, 900_000 + done, department, dt.date(2025, 1, 5))
             done += 1
