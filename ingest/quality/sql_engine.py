@@ -84,7 +84,7 @@ class SqlSuites:
         get_context()  # registers the custom expectations
         self._gx = gx
         self.context = gx.get_context(mode="ephemeral")
-        self.source = self.context.data_sources.add_sql("warehouse", connection_string=sqlalchemy_url(dsn))
+        self.source = self.context.data_sources.add_postgres("warehouse", connection_string=sqlalchemy_url(dsn))
         self._definitions = {}
 
     def definition(self, contract: Contract, table: str):
