@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -112,7 +113,6 @@ def main() -> None:
         "default: the row count, so every failing source row comes back as in pandas",
     )
     args = parser.parse_args()
-    os.environ.setdefault("SWDW_HOME", tempfile.mkdtemp(prefix="swdw-gx-ab-"))
     os.environ["SWDW_PII_KEY"] = "benchmark"
     warnings.filterwarnings("ignore")
 
@@ -260,5 +260,20 @@ def main() -> None:
                     print(f"      {seconds:7.3f}  {' '.join(statement.split())[:150]}")
 
 
+def _run() -> None:
+    """main() in a scratch SWDW_HOME whose embedded PostgreSQL is stopped and removed at the end."""
+    scratch = "SWDW_HOME" not in os.environ and "SWDW_WAREHOUSE_DSN" not in os.environ
+    if scratch:
+        os.environ["SWDW_HOME"] = tempfile.mkdtemp(prefix="swdw-gx-ab-")
+    try:
+        main()
+    finally:
+        if scratch:
+            from ingest.warehouse.connection import stop_embedded
+
+            stop_embedded()
+            shutil.rmtree(os.environ["SWDW_HOME"], ignore_errors=True)
+
+
 if __name__ == "__main__":
-    main()
+    _run()

@@ -22,7 +22,7 @@ from ingest.intake.normalise import parse_grid
 from ingest.intake.readers import read_grid
 from ingest.intake.reference import departments
 from ingest.quality.checks import CREDIT_CHECK_FUNCTION, credit_check_character, credit_check_passes
-from ingest.quality.sql_engine import SqlSuites, create_stage, install, stage_records
+from ingest.quality.sql_engine import SCHEMA, SqlSuites, create_stage, install, stage_records
 from ingest.quality.suites import RESULT_FORMAT, get_context
 from ingest.quality.validation import frame_for, run_parameters
 from ingest.samples.render import write_samples
@@ -40,7 +40,11 @@ def engines(warehouse):
         install(conn)
         for contract in all_contracts().values():
             create_stage(conn, f"cmp_{contract.submission_type}", contract)
-    return warehouse, SqlSuites(warehouse)
+    suites = SqlSuites(warehouse)
+    yield warehouse, suites
+    suites.source.get_engine().dispose()
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute(f"drop schema {SCHEMA} cascade")  # not part of the warehouse schema
 
 
 @pytest.fixture(scope="module")
