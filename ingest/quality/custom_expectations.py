@@ -1,7 +1,8 @@
 """Custom GX expectations for the rules GX has no built-in for (docs/design.md §6).
 
 Importing this module registers the metrics and expectations with GX; ingest.quality.suites
-imports it before it loads the suites that use them. Both run on the pandas engine only.
+imports it before it loads the suites that use them. Both run on the pandas engine and on the
+SQL engine (PostgreSQL; the check character through the function of CREDIT_CHECK_SQL).
 
 - expect_column_values_to_have_gb32100_check_character: the 18th character of a unified
   social credit code is the GB 32100 mod-31 check character. Values that do not have the
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.compatibility.sqlalchemy import sqlalchemy as sa
+from great_expectations.execution_engine import PandasExecutionEngine, SqlAlchemyExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation, ColumnPairMapExpectation
 from great_expectations.expectations.metrics.map_metric_provider import (
     ColumnMapMetricProvider,
@@ -25,7 +27,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 from great_expectations.render import LegacyRendererType, RenderedStringTemplateContent
 from great_expectations.render.renderer.renderer import renderer
 
-from ingest.quality.checks import CREDIT_FORMAT, credit_code_valid
+from ingest.quality.checks import CREDIT_CHECK_FUNCTION, credit_check_passes
 
 
 class ColumnValuesGb32100CheckCharacter(ColumnMapMetricProvider):
@@ -33,11 +35,12 @@ class ColumnValuesGb32100CheckCharacter(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column, **kwargs):
-        def ok(value) -> bool:
-            text = str(value)
-            return not CREDIT_FORMAT.match(text) or credit_code_valid(text)
+        return column.map(credit_check_passes).astype(bool)
 
-        return column.map(ok).astype(bool)
+    @column_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column, **kwargs):
+        schema, name = CREDIT_CHECK_FUNCTION.split(".")
+        return getattr(getattr(sa.func, schema), name)(column)
 
 
 class ColumnPairValuesAAtMostFactorTimesB(ColumnPairMapMetricProvider):
@@ -58,6 +61,11 @@ class ColumnPairValuesAAtMostFactorTimesB(ColumnPairMapMetricProvider):
         a = column_A.astype("Float64")
         capacity = column_B.astype("Float64").fillna(0).clip(lower=b_floor) * factor
         return (a.isna() | (a <= capacity)).fillna(True).astype(bool)
+
+    @column_pair_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column_A, column_B, factor, b_floor, **kwargs):
+        capacity = sa.func.greatest(sa.func.coalesce(column_B, 0), b_floor) * factor
+        return sa.or_(column_A.is_(None), column_A <= capacity)
 
 
 def _template(template: str, params: dict, configuration) -> list:

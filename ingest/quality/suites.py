@@ -200,7 +200,7 @@ def get_context():
     return gx.get_context(mode="file", context_root_dir=str(EXPECTATIONS_DIR))
 
 
-def _build_expectation(spec: dict):
+def build_expectation(spec: dict):
     from great_expectations.expectations.registry import get_expectation_impl
 
     return get_expectation_impl(spec["type"])(**spec["kwargs"], meta=spec["meta"], severity=spec["severity"])
@@ -224,7 +224,7 @@ def _update_suite(suite, specs: list[dict]) -> bool:
             changed = True
     for remaining in wanted.values():
         for spec in remaining:
-            suite.add_expectation(_build_expectation(spec))
+            suite.add_expectation(build_expectation(spec))
             changed = True
     return changed
 
