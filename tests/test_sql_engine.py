@@ -104,13 +104,16 @@ def test_the_check_character_function_is_the_python_rule(engines):
     assert sum(got[: len(codes)]) == len(codes) and not any(got[len(codes) : 2 * len(codes)])
 
 
-@pytest.mark.parametrize("case", [c for c in CORPUS + VALID if c.name.endswith((".csv", ".json"))], ids=lambda c: c.id)
-def test_hostile_files_judged_alike(engines, case):
-    records = _parsed(case.build(), case.name, case.kind)
-    if not records:
-        pytest.skip("rejected before validation")
-    pandas, sql = both_engines(engines, get_contract(case.kind), records, case.department)
-    assert sql == pandas
+def test_hostile_files_judged_alike(engines):
+    """Every csv/json case of the hostile corpus that reaches validation (the others are refused by the reader)."""
+    compared = 0
+    for case in [c for c in CORPUS + VALID if c.name.endswith((".csv", ".json"))]:
+        records = _parsed(case.build(), case.name, case.kind)
+        if records:
+            pandas, sql = both_engines(engines, get_contract(case.kind), records, case.department)
+            assert sql == pandas, case.id
+            compared += 1
+    assert compared >= 10
 
 
 def test_sample_landing_zone_judged_alike(engines, sample_files):
