@@ -150,3 +150,25 @@ def test_duplicate_headers():
     # the same unknown header twice keeps both columns
     extra = parse_grid([ORG_HEADER + ["备注", "备注"], org_row(1) + ["甲", "乙"]], ORG, "x.csv")
     assert extra.records[0]["extra"] == {"备注": "甲", "备注(2)": "乙"}
+
+
+def test_releasing_the_rows_changes_nothing_parsed_and_lets_the_data_rows_go():
+    """evaluate() lets each data row go once parsed (the grid and the records are never in memory at once
+    at the row limit): the same records and findings, a disagreeing duplicate column and a total row included."""
+
+    def grid():
+        return [
+            ["2024年12月台账"],
+            ORG_HEADER + ["职工人数", "备注"],
+            org_row(1) + [20, "甲"],
+            org_row(2, district="340603") + [21, None],
+            org_row(3, union="无") + [20, "乙"],
+            ["合计", "", "", "", "", 40, 6],
+        ]
+
+    kept, released = grid(), grid()
+    as_before = parse_grid(kept, ORG, "2024年12月.csv")
+    parsed = parse_grid(released, ORG, "2024年12月.csv", release_rows=True)
+    assert (parsed.records, parsed.findings) == (as_before.records, as_before.findings)
+    assert "duplicate_column" in [f.rule for f in parsed.findings]
+    assert released[2:5] == [None, None, None] and released[:2] + released[5:] == kept[:2] + kept[5:]

@@ -254,7 +254,10 @@ def _limit_finding(rule: str, quoted: str, source_row: int, column: str | None, 
     return Finding(rule, "error", zh, f"{quoted!r} {en}", source_row, column, header, quoted)
 
 
-def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSubmission:
+def parse_grid(grid: list[list], contract: Contract, file_name: str, *, release_rows: bool = False) -> ParsedSubmission:
+    """The grid's table as records and findings. ``release_rows``: the caller no longer needs the
+    grid, so each data row is let go once its cells are parsed, before the records are built (at
+    the row limit the grid and the records would otherwise be in memory at once)."""
     file_period = period_from_file_name(file_name)
     table = _find_table(grid, contract, file_period)
     columns = table.columns
@@ -265,10 +268,11 @@ def parse_grid(grid: list[list], contract: Contract, file_name: str) -> ParsedSu
     body = _split_body(table.grid, table.header_idx, _complete_row(contract, columns))
     row_findings = _cell_limit_findings(table, body.data_rows)
     conflicts = _conflicts(table.grid, columns, body.data_rows)
-    records = _records(table, contract, body.data_rows, file_period, row_findings)
+    duplicate_findings = _duplicate_findings(table.grid, contract, columns, conflicts)
+    records = _records(table, contract, body.data_rows, file_period, row_findings, release_rows)
     for idx in sorted(row_findings):
         findings += row_findings[idx]
-    findings += _duplicate_findings(table.grid, contract, columns, conflicts)
+    findings += duplicate_findings
     findings += _cross_check_totals(contract, records, body.total_rows, columns.positions, columns.headers)
     parsed = ParsedSubmission(
         records,
@@ -399,6 +403,7 @@ def _records(
     data_rows: list[int],
     file_period: dt.date | None,
     row_findings: dict[int, list[Finding]],
+    release_rows: bool = False,
 ) -> list[dict]:
     """Column by column (each distinct cell parsed once, column_parsing), then records row by row;
     each type problem is added to its row's findings, in contract column order."""
@@ -435,6 +440,10 @@ def _records(
         columns_out.append(approximate or repeat(False))
     names_out.append("extra")
     columns_out.append(_extra_column(rows, columns.extra) if columns.extra else repeat(None))
+    if release_rows:  # every cell is parsed: the rows' cells need not outlive this point
+        del rows
+        for idx in data_rows:
+            table.grid[idx] = None
     return [dict(zip(names_out, values)) for values in zip(*columns_out)]
 
 

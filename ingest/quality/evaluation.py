@@ -141,8 +141,9 @@ def evaluate(
     stages.enter("read")
     grid = read_grid(data, landing_file.file_name)  # bounded while read: rows, columns, cells
     stages.enter("normalise", len(grid))
-    parsed = parse_grid(grid, contract, landing_file.file_name)
-    del grid  # the cells as read: at the row limit hundreds of MB that validation no longer needs
+    # the cells as read: at the row limit hundreds of MB that validation no longer needs
+    parsed = parse_grid(grid, contract, landing_file.file_name, release_rows=True)
+    del grid
     stages.enter("validate", len(parsed.records))
     evaluation = Evaluation(records=parsed.records, findings=list(parsed.findings))
     if not parsed.records and not any(f.is_error for f in parsed.findings):
