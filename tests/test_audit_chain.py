@@ -52,6 +52,32 @@ def _verify(*args: str, **env: str):
     return done
 
 
+def _write_at_once(dsn: str, write) -> None:
+    """Four writers at once, each on its own connection, the loader role for every other one:
+    ``write(conn, writer)``; any writer's error fails the test."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "do $$ begin create role chain_loader_probe login password 'probe' in role swdw_loader; "
+            "exception when duplicate_object then null; end $$"
+        )
+    loader_dsn = dsn.replace(dsn.split("//")[1].split("@")[0], "chain_loader_probe:probe")
+    errors = []
+
+    def writer(n: int) -> None:
+        try:
+            with psycopg.connect(loader_dsn if n % 2 else dsn) as conn:
+                write(conn, n)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+
+
 def test_every_audit_column_is_chained_or_allowed_to_move(clean_warehouse):
     """A column added to an audit table must be placed: in the chain, or among the lifecycle columns."""
     assert set(CHAINED_COLUMNS) == {*APPEND_ONLY_TABLES, *LIFECYCLE_COLUMNS, "audit.submission"}
@@ -149,33 +175,16 @@ def test_concurrent_writers_keep_one_unbroken_chain(clean_warehouse):
     """Transactions that insert at once, the loader role among them, still form a single chain."""
     from ingest.warehouse.audit_chain import verify_chain
 
-    with psycopg.connect(clean_warehouse, autocommit=True) as conn:
-        conn.execute(
-            "do $$ begin create role chain_loader_probe login password 'probe' in role swdw_loader; "
-            "exception when duplicate_object then null; end $$"
-        )
-    loader_dsn = clean_warehouse.replace(clean_warehouse.split("//")[1].split("@")[0], "chain_loader_probe:probe")
-    errors = []
+    def write(conn, writer: int) -> None:
+        for batch in range(5):
+            with conn.transaction():
+                for _ in range(4):
+                    conn.execute(
+                        "insert into audit.pipeline_run (trigger, files_seen) values (%s, %s)",
+                        (f"writer {writer}", batch),
+                    )
 
-    def write(dsn: str, writer: int) -> None:
-        try:
-            with psycopg.connect(dsn) as conn:
-                for batch in range(5):
-                    with conn.transaction():
-                        for _ in range(4):
-                            conn.execute(
-                                "insert into audit.pipeline_run (trigger, files_seen) values (%s, %s)",
-                                (f"writer {writer}", batch),
-                            )
-        except Exception as exc:  # reported by the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=write, args=(loader_dsn if n % 2 else clean_warehouse, n)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors
+    _write_at_once(clean_warehouse, write)
     with psycopg.connect(clean_warehouse) as conn:
         report = verify_chain(conn, "audit.pipeline_run", {})
     assert report.broken is None and report.rows == 80
@@ -214,29 +223,13 @@ def test_findings_copied_by_concurrent_loads_keep_one_unbroken_chain(loaded):
     from ingest.warehouse.audit_chain import verify_chain
 
     [[submission_id]] = query(loaded, "select min(submission_id) from audit.submission")
-    with psycopg.connect(loaded, autocommit=True) as conn:
-        conn.execute(
-            "do $$ begin create role chain_loader_probe login password 'probe' in role swdw_loader; "
-            "exception when duplicate_object then null; end $$"
-        )
-    loader_dsn = loaded.replace(loaded.split("//")[1].split("@")[0], "chain_loader_probe:probe")
-    errors = []
 
-    def write(dsn: str) -> None:
-        try:
-            with psycopg.connect(dsn) as conn:
-                for _ in range(3):
-                    with conn.transaction():
-                        _copy_findings(conn, _finding_rows(submission_id, 50))
-        except Exception as exc:  # reported by the assertion below
-            errors.append(exc)
+    def write(conn, writer: int) -> None:
+        for _ in range(3):
+            with conn.transaction():
+                _copy_findings(conn, _finding_rows(submission_id, 50))
 
-    threads = [threading.Thread(target=write, args=(loader_dsn if n % 2 else loaded,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors
+    _write_at_once(loaded, write)
     with psycopg.connect(loaded) as conn:
         report = verify_chain(conn, FINDINGS, {})
     assert report.broken is None and report.rows == 5 + 4 * 3 * 50
