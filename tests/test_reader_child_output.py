@@ -123,6 +123,9 @@ HOSTILE = {
     "cut short": _encode([["a", 1.0]] * 50)[:-40],
     "compressed": _compressed(),
     "a binary column": _stream([pa.array([b"\x00"])], {"kind": "grid", "rows": 1, "merged": [], "names": []}),
+    "a struct not a duration": _stream(
+        [pa.array([{"x": 1}], pa.struct([("x", pa.int64())]))], {"kind": "grid", "rows": 1, "merged": [], "names": []}
+    ),
     "a nested column": _stream([pa.array([[1]])], {"kind": "grid", "rows": 1, "merged": [], "names": []}),
     "no outcome": _stream([pa.array(["a"])], {}).replace(b"swdw", b"xxxx"),
     "rows disagree": _with_outcome(rows=7),

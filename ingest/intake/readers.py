@@ -569,8 +569,9 @@ def _compression(metadata: bytes, kind: str) -> bool:
     return bool(_flat_field(metadata, batch, 3))
 
 
-def _timedelta(cell) -> dt.timedelta | None:
-    return None if cell is None else dt.timedelta(cell["days"], cell["seconds"], cell["microseconds"])
+def _timedelta(cell: dict | None) -> dt.timedelta | None:
+    """A duration as the child sent it: a struct of timedelta's own fields (days, seconds, microseconds)."""
+    return None if cell is None else dt.timedelta(**cell)
 
 
 def _plain(pa, array) -> list:
@@ -584,9 +585,9 @@ def _plain(pa, array) -> list:
         return list(map(texts.__getitem__, indices.to_numpy(zero_copy_only=False).tolist()))
     if kind == pa.null():
         return [None] * len(array)
-    if kind == _TIMEDELTA(pa):
+    if pa.types.is_struct(kind):
         return list(map(_timedelta, array.to_pylist()))
-    if kind not in _CELL_TYPES(pa):
+    if kind not in _cell_types(pa):
         raise ValueError(f"a column of {kind}")
     return array.to_pylist()
 
@@ -613,11 +614,8 @@ def _cells(pa, np, array) -> list:
     return cells.tolist()
 
 
-def _TIMEDELTA(pa):
-    return pa.struct([("days", pa.int32()), ("seconds", pa.int32()), ("microseconds", pa.int32())])
-
-
-def _CELL_TYPES(pa):
+def _cell_types(pa) -> tuple:
+    """The Arrow types of the child's plain columns besides text, durations and empty cells."""
     return (pa.string(), pa.float64(), pa.int64(), pa.bool_(), pa.timestamp("us"), pa.date32(), pa.time64("us"))
 
 
