@@ -52,6 +52,32 @@ def _verify(*args: str, **env: str):
     return done
 
 
+def _write_at_once(dsn: str, write) -> None:
+    """Four writers at once, each on its own connection, the loader role for every other one:
+    ``write(conn, writer)``; any writer's error fails the test."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "do $$ begin create role chain_loader_probe login password 'probe' in role swdw_loader; "
+            "exception when duplicate_object then null; end $$"
+        )
+    loader_dsn = dsn.replace(dsn.split("//")[1].split("@")[0], "chain_loader_probe:probe")
+    errors = []
+
+    def writer(n: int) -> None:
+        try:
+            with psycopg.connect(loader_dsn if n % 2 else dsn) as conn:
+                write(conn, n)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+
+
 def test_every_audit_column_is_chained_or_allowed_to_move(clean_warehouse):
     """A column added to an audit table must be placed: in the chain, or among the lifecycle columns."""
     assert set(CHAINED_COLUMNS) == {*APPEND_ONLY_TABLES, *LIFECYCLE_COLUMNS, "audit.submission"}
@@ -149,33 +175,16 @@ def test_concurrent_writers_keep_one_unbroken_chain(clean_warehouse):
     """Transactions that insert at once, the loader role among them, still form a single chain."""
     from ingest.warehouse.audit_chain import verify_chain
 
-    with psycopg.connect(clean_warehouse, autocommit=True) as conn:
-        conn.execute(
-            "do $$ begin create role chain_loader_probe login password 'probe' in role swdw_loader; "
-            "exception when duplicate_object then null; end $$"
-        )
-    loader_dsn = clean_warehouse.replace(clean_warehouse.split("//")[1].split("@")[0], "chain_loader_probe:probe")
-    errors = []
+    def write(conn, writer: int) -> None:
+        for batch in range(5):
+            with conn.transaction():
+                for _ in range(4):
+                    conn.execute(
+                        "insert into audit.pipeline_run (trigger, files_seen) values (%s, %s)",
+                        (f"writer {writer}", batch),
+                    )
 
-    def write(dsn: str, writer: int) -> None:
-        try:
-            with psycopg.connect(dsn) as conn:
-                for batch in range(5):
-                    with conn.transaction():
-                        for _ in range(4):
-                            conn.execute(
-                                "insert into audit.pipeline_run (trigger, files_seen) values (%s, %s)",
-                                (f"writer {writer}", batch),
-                            )
-        except Exception as exc:  # reported by the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=write, args=(loader_dsn if n % 2 else clean_warehouse, n)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors
+    _write_at_once(clean_warehouse, write)
     with psycopg.connect(clean_warehouse) as conn:
         report = verify_chain(conn, "audit.pipeline_run", {})
     assert report.broken is None and report.rows == 80
@@ -192,3 +201,70 @@ def test_rows_from_before_the_chain_are_sealed_once(loaded):
     seqs = query(loaded, f"select finding_id, chain_seq from {FINDINGS} order by finding_id")
     assert [s for _, s in seqs] == [1, 2, 3, 4, 5]
     assert _verify().returncode == 0
+
+
+def _finding_rows(submission_id: int, count: int, severity: str = "warning") -> list[tuple]:
+    return [
+        (submission_id, n, "org_type", "单位类型", str(n), "probe_rule", severity, "探针", "probe")
+        for n in range(count)
+    ]
+
+
+def _copy_findings(conn, rows: list[tuple]) -> None:
+    columns = "submission_id, source_row, column_name, column_header, value, rule, severity, message_zh, message_en"
+    with conn.cursor().copy(f"copy {FINDINGS} ({columns}) from stdin") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def test_findings_copied_by_concurrent_loads_keep_one_unbroken_chain(loaded):
+    """chain_row_batch (0005) keeps the head it set in the transaction: writers copying findings at
+    once, the loader role among them, still form one chain (the first row of each takes the lock)."""
+    from ingest.warehouse.audit_chain import verify_chain
+
+    [[submission_id]] = query(loaded, "select min(submission_id) from audit.submission")
+
+    def write(conn, writer: int) -> None:
+        for _ in range(3):
+            with conn.transaction():
+                _copy_findings(conn, _finding_rows(submission_id, 50))
+
+    _write_at_once(loaded, write)
+    with psycopg.connect(loaded) as conn:
+        report = verify_chain(conn, FINDINGS, {})
+    assert report.broken is None and report.rows == 5 + 4 * 3 * 50
+
+
+def test_findings_rolled_back_to_a_savepoint_leave_no_head_behind(loaded):
+    """A COPY that fails half-way inside a savepoint, and one that is rolled back whole: the head
+    chain_row_batch kept for them is undone with them, so the rows after chain onto the table's."""
+    from ingest.warehouse.audit_chain import verify_chain
+
+    [[submission_id]] = query(loaded, "select min(submission_id) from audit.submission")
+    with psycopg.connect(loaded) as conn:
+        with conn.transaction():
+            _copy_findings(conn, _finding_rows(submission_id, 3))
+            with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
+                _copy_findings(conn, _finding_rows(submission_id, 4) + _finding_rows(submission_id, 1, "fatal"))
+            with pytest.raises(RuntimeError), conn.transaction():
+                _copy_findings(conn, _finding_rows(submission_id, 6))
+                raise RuntimeError("rolled back to the savepoint")
+            _copy_findings(conn, _finding_rows(submission_id, 2))
+        with conn.transaction():
+            _copy_findings(conn, _finding_rows(submission_id, 1))
+        report = verify_chain(conn, FINDINGS, {})
+    assert report.broken is None and report.rows == 5 + 3 + 2 + 1
+
+
+def test_the_copied_evidence_tables_chain_in_batches_and_the_others_row_by_row(clean_warehouse):
+    batched = {"audit.submission_finding", "audit.validation_result", "audit.reprocess_finding"}
+    functions = dict(
+        query(
+            clean_warehouse,
+            """select tgrelid::regclass::text, tgfoid::regproc::text from pg_trigger
+                where not tgisinternal and tgname like '%%\\_chain'""",
+        )
+    )
+    assert set(functions) == set(CHAINED_COLUMNS)
+    for table, function in functions.items():
+        assert function == ("audit.chain_row_batch" if table in batched else "audit.chain_row"), table

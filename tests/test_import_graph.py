@@ -45,7 +45,16 @@ LAYERS: dict[str, tuple[str, ...]] = {  # lowest first; a name declares a module
     "cli": ("ingest.cli",),
 }
 # what a DAG file must not load while the dag-processor parses it, through the ingest modules it imports
-HEAVY_AT_PARSE = ("pandas", "great_expectations", "dbt", "dbt_common", "psycopg", "openpyxl", "python_calamine")
+HEAVY_AT_PARSE = (
+    "pandas",
+    "great_expectations",
+    "dbt",
+    "dbt_common",
+    "psycopg",
+    "openpyxl",
+    "python_calamine",
+    "pyarrow",
+)
 # what `swdw` must not load before a subcommand needs it (`swdw status` is not to wait for Airflow)
 HEAVY_AT_CLI_START = (*HEAVY_AT_PARSE, "airflow", "cosmos", "openlineage")
 

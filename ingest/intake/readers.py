@@ -14,13 +14,14 @@ at A1 and XFD1048576, a sharedStrings or DIMENSIONS record announcing billions o
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
 import itertools
 import json
-import pickle
 import re
+import struct
 import subprocess
 import sys
 import zipfile
@@ -330,13 +331,68 @@ def _check_xlsx(data: bytes) -> None:
 
 
 _CALAMINE_CHILD = """
-import io, pickle, resource, sys
+import datetime as dt, gc, io, json, os, resource, sys
+gc.disable()  # a short life making a million cells: collections would only walk them
 memory, max_rows, max_columns, max_cells, position = map(int, sys.argv[1:])
 _, hard = resource.getrlimit(resource.RLIMIT_AS)
 if hard != resource.RLIM_INFINITY:
     memory = min(memory, hard)  # a limit set on the whole run may only be lowered here
 resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
+
+
+class NoPandas:  # pyarrow imports pandas (a second) on its first conversion, to look for its types
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.partition(".")[0] == "pandas":
+            raise ModuleNotFoundError(name)
+
+
+sys.meta_path.insert(0, NoPandas)
+import numpy as np
+import pyarrow as pa
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+
+TIMEDELTA = pa.struct([("days", pa.int32()), ("seconds", pa.int32()), ("microseconds", pa.int32())])
+ARROW = {str: pa.string(), float: pa.float64(), int: pa.int64(), bool: pa.bool_(), dt.datetime: pa.timestamp("us"),
+         dt.date: pa.date32(), dt.time: pa.time64("us"), dt.timedelta: TIMEDELTA, type(None): pa.null()}
+KINDS = list(ARROW)
+CODE = {kind: code for code, kind in enumerate(KINDS)}
+
+
+def values(kind, cells):
+    if kind is dt.timedelta:
+        return pa.array([None if c is None else (c.days, c.seconds, c.microseconds) for c in cells], TIMEDELTA)
+    if any(getattr(c, "tzinfo", None) is not None for c in cells) if kind in (dt.datetime, dt.time) else False:
+        raise ValueError("a cell with a time zone")
+    array = pa.array(cells, ARROW[kind])
+    if kind is str:  # a column of a few hundred distinct texts crosses as those and an index per cell
+        encoded = array.dictionary_encode()
+        if 2 * len(encoded.dictionary) <= len(array):
+            return encoded
+    return array
+
+
+def column(cells):
+    # one type (besides empty cells): a plain array; else a dense union, one child per type
+    kinds = set(map(type, cells))
+    kinds.discard(type(None))
+    if len(kinds) <= 1:
+        return values(kinds.pop() if kinds else type(None), cells)
+    n = len(cells)
+    codes = np.fromiter(map(CODE.__getitem__, map(type, cells)), np.int8, n)
+    objects = np.empty(n, object)
+    objects[:] = cells
+    offsets = np.empty(n, np.int32)
+    present = np.flatnonzero(np.bincount(codes, minlength=len(KINDS)))
+    children = []
+    for code in present:
+        where = np.flatnonzero(codes == code)
+        offsets[where] = np.arange(len(where), dtype=np.int32)
+        children.append(values(KINDS[code], objects[where].tolist()))
+    return pa.UnionArray.from_dense(pa.array(codes), pa.array(offsets), children, type_codes=present.tolist())
+
+
+arrays = []
 data = sys.stdin.buffer.read()
 try:
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -346,63 +402,221 @@ try:
     sheet = workbook.get_sheet_by_name(names[position]) if names else workbook.get_sheet_by_index(0)
     rows, columns = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
     if rows > max_rows or columns > max_columns or rows * columns > max_cells:
-        result = ("shape", rows, columns)
+        result = {"kind": "shape", "rows": rows, "columns": columns}
     else:
-        result = ("grid", sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or [], names)
+        grid = sheet.to_python(skip_empty_area=False)
+        if len({len(row) for row in grid}) > 1:
+            raise ValueError("rows of different lengths")
+        merged = [[list(corner) for corner in area] for area in sheet.merged_cell_ranges or []]
+        result = {"kind": "grid", "rows": len(grid), "merged": merged, "names": names}
+        arrays = [column(cells) for cells in zip(*grid)]
 except PasswordError as exc:
-    result = ("password", str(exc))
+    result = {"kind": "password", "detail": str(exc)}
 except BaseException as exc:
-    result = ("error", f"{type(exc).__name__}: {exc}"[:500])
-sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    result = {"kind": "error", "detail": f"{type(exc).__name__}: {exc}"[:500]}
+    arrays = []
+fields = [pa.field(str(n), array.type) for n, array in enumerate(arrays)]
+batch = pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields, metadata={"swdw": json.dumps(result)}))
+with pa.ipc.new_stream(sys.stdout.buffer, batch.schema) as stream:
+    stream.write_batch(batch)
+sys.stdout.flush()
+os._exit(0)  # the grid's million objects need no freeing one by one
 """
 
 
-class _CellUnpickler(pickle.Unpickler):
-    """The child parsed hostile bytes: take back cells (text, numbers, dates) and nothing that runs code."""
-
-    ALLOWED = {("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")}
-
-    def find_class(self, module: str, name: str):
-        if (module, name) in self.ALLOWED:
-            return getattr(dt, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
-
-
-def _calamine(data: bytes, position: int) -> tuple[list[list], list, list[str]]:
+def _calamine(
+    data: bytes, position: int, check: Callable[[bytes], None] | None = None
+) -> tuple[list[list], list, list[str]]:
     """One worksheet (by its place in the reading order), its merged ranges and the worksheets' names
-    in that order, read by calamine in a child process with limits."""
+    in that order, read by calamine in a child process with limits.
+
+    ``check`` (the workbook's checks before calamine sees it) runs while the child starts: the child
+    has its libraries loaded when the bytes come, and gets none if the check refuses them.
+    """
     shape = _Shape()
     limits = (EXCEL_MEMORY_BYTES, shape.max_rows, MAX_COLUMNS, MAX_CELLS, position)
-    try:
-        child = subprocess.run(
-            [sys.executable, "-I", "-c", _CALAMINE_CHILD, *map(str, limits)],
-            input=data,
-            capture_output=True,
-            timeout=EXCEL_SECONDS,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        child = None
-    if child is None or child.returncode != 0:
-        how = f"exit status {child.returncode}" if child else f"more than {EXCEL_SECONDS} s"
+    child = subprocess.Popen(
+        [sys.executable, "-I", "-c", _CALAMINE_CHILD, *map(str, limits)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    with child:
+        try:
+            if check is not None:
+                check(data)
+            output, _ = child.communicate(data, timeout=EXCEL_SECONDS)
+        except subprocess.TimeoutExpired:
+            output = None
+        finally:
+            if child.returncode is None:  # refused by the check, out of time, or interrupted
+                child.kill()
+                child.communicate()
+    if output is None or child.returncode != 0:
+        how = f"exit status {child.returncode}" if output is not None else f"more than {EXCEL_SECONDS} s"
         raise SubmissionError(
             "workbook_too_large",
             "读取 Excel 文件超出内存或时间上限（工作表范围过大或文件异常）",
             f"reading the workbook exceeded {EXCEL_MEMORY_BYTES // 1024**3} GiB or {EXCEL_SECONDS} s ({how})",
         )
-    try:
-        result = _CellUnpickler(io.BytesIO(child.stdout)).load()
-    except Exception as exc:
-        raise _unreadable(f"reader output: {exc}") from None
-    kind = result[0] if isinstance(result, tuple) and result else None
+    result, grid = child_output(output, shape)
+    kind = result.get("kind")
     if kind == "shape":
-        _, rows, columns = result
-        shape.check(rows, columns, rows * columns)  # the child's test was the same: this raises
+        rows, columns = result.get("rows"), result.get("columns")
+        if isinstance(rows, int) and isinstance(columns, int):
+            shape.check(rows, columns, rows * columns)  # the child's test was the same: this raises
     if kind == "password":
         raise _encrypted()
     if kind != "grid":
-        raise _unreadable(str(result[1]) if kind == "error" else "the reader gave no sheet")
-    return result[1], result[2], result[3]
+        raise _unreadable(str(result.get("detail"))[:500] if kind == "error" else "the reader gave no sheet")
+    return grid, result["merged"], result["names"]
+
+
+# --- the reader child's output: Arrow IPC, checked before a cell is taken ---------------------
+
+
+def child_output(output: bytes, shape: _Shape) -> tuple[dict, list[list]]:
+    """What the calamine child wrote (an Arrow IPC stream of one record batch: its outcome as JSON
+    in the schema's metadata, a grid column per field), as (outcome, rows).
+
+    The child parsed hostile bytes, so its output is checked like a file: the stream's framing and
+    every buffer (pyarrow's full validation, no compressed buffer), the outcome's fields and types,
+    the grid's size against the limits, and each column's types against the cells a worksheet holds.
+    Anything else is an unreadable file.
+    """
+    try:
+        return _child_output(output, shape)
+    except SubmissionError:
+        raise
+    except Exception as exc:
+        raise _unreadable(f"reader output: {type(exc).__name__}: {exc}"[:500]) from None
+
+
+def _child_output(output: bytes, shape: _Shape) -> tuple[dict, list[list]]:
+    import numpy as np
+    import pyarrow as pa
+
+    _uncompressed(pa, output)
+    reader = pa.ipc.open_stream(output)
+    batch = reader.read_next_batch()
+    with contextlib.suppress(StopIteration):
+        reader.read_next_batch()
+        raise ValueError("more than one record batch")
+    result = json.loads((batch.schema.metadata or {})[b"swdw"])
+    if not isinstance(result, dict):
+        raise ValueError("no outcome")
+    if result.get("kind") != "grid":
+        return result, []
+    rows, merged, names = result.get("rows"), result.get("merged"), result.get("names")
+    if not (
+        isinstance(rows, int)
+        and rows >= 0
+        and isinstance(names, list)
+        and all(isinstance(name, str) for name in names)
+        and isinstance(merged, list)
+        and all(_is_area(area) for area in merged)
+    ):
+        raise ValueError("malformed outcome")
+    if batch.num_columns and batch.num_rows != rows:
+        raise ValueError(f"{batch.num_rows} rows where the outcome says {rows}")
+    shape.check(rows, batch.num_columns, rows * batch.num_columns)
+    batch.validate(full=True)
+    columns = [_cells(pa, np, column) for column in batch.columns]
+    return result, list(map(list, zip(*columns))) if columns else [[] for _ in range(rows)]
+
+
+def _is_area(area) -> bool:
+    return (
+        isinstance(area, list)
+        and len(area) == 2
+        and all(
+            isinstance(corner, list) and len(corner) == 2 and all(type(n) is int and n >= 0 for n in corner)
+            for corner in area
+        )
+    )
+
+
+def _uncompressed(pa, output: bytes) -> None:
+    """Every message of the stream carries its buffers as they are: a compressed body could expand
+    to any size in the parent before a limit is checked (the child never compresses)."""
+    reader = pa.ipc.MessageReader.open_stream(output)
+    for message in reader:
+        if message.type in ("record batch", "dictionary") and _compression(message.metadata.to_pybytes(), message.type):
+            raise ValueError("a compressed record batch")
+
+
+def _flat_field(buf: bytes, table: int, index: int) -> int:
+    """A flatbuffer table's field: its position in ``buf``, or 0 when absent."""
+    vtable = table - struct.unpack_from("<i", buf, table)[0]
+    size = struct.unpack_from("<H", buf, vtable)[0]
+    offset = struct.unpack_from("<H", buf, vtable + 4 + 2 * index)[0] if 4 + 2 * index < size else 0
+    return table + offset if offset else 0
+
+
+def _compression(metadata: bytes, kind: str) -> bool:
+    """Whether an IPC message's RecordBatch (Message.header, field 2; in a DictionaryBatch, its field 1)
+    has a BodyCompression (RecordBatch field 3): Arrow's Message.fbs and Schema.fbs."""
+    message = struct.unpack_from("<I", metadata, 0)[0]
+    header = _flat_field(metadata, message, 2)
+    if not header:
+        raise ValueError("a message without a header")
+    batch = header + struct.unpack_from("<I", metadata, header)[0]
+    if kind == "dictionary":
+        data = _flat_field(metadata, batch, 1)
+        if not data:
+            raise ValueError("a dictionary without data")
+        batch = data + struct.unpack_from("<I", metadata, data)[0]
+    return bool(_flat_field(metadata, batch, 3))
+
+
+def _timedelta(cell: dict | None) -> dt.timedelta | None:
+    """A duration as the child sent it: a struct of timedelta's own fields (days, seconds, microseconds)."""
+    return None if cell is None else dt.timedelta(**cell)
+
+
+def _plain(pa, array) -> list:
+    """The cells of a column of one type: each Arrow type back to the Python type the child sent."""
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        if kind.value_type != pa.string() or not pa.types.is_integer(kind.index_type):
+            raise ValueError(f"a column of {kind}")
+        texts = [*array.dictionary.to_pylist(), None]
+        indices = array.indices.fill_null(len(texts) - 1)
+        return list(map(texts.__getitem__, indices.to_numpy(zero_copy_only=False).tolist()))
+    if kind == pa.null():
+        return [None] * len(array)
+    if pa.types.is_struct(kind):
+        return list(map(_timedelta, array.to_pylist()))
+    if kind not in _cell_types(pa):
+        raise ValueError(f"a column of {kind}")
+    return array.to_pylist()
+
+
+def _cells(pa, np, array) -> list:
+    """A grid column: a plain array, or a dense union whose children are plain arrays of different types."""
+    if not isinstance(array, pa.UnionArray):
+        return _plain(pa, array)
+    if array.type.mode != "dense":
+        raise ValueError("a sparse union")
+    codes = array.type_codes.to_numpy()
+    offsets = array.offsets.to_numpy()
+    cells = np.empty(len(array), object)
+    covered = 0
+    for index, code in enumerate(array.type.type_codes):
+        child = _plain(pa, array.field(index))
+        values = np.empty(len(child), object)
+        values[:] = child
+        where = codes == code
+        covered += int(where.sum())
+        cells[where] = values[offsets[where]]
+    if covered != len(array):
+        raise ValueError("a type code without a child")
+    return cells.tolist()
+
+
+def _cell_types(pa) -> tuple:
+    """The Arrow types of the child's plain columns besides text, durations and empty cells."""
+    return (pa.string(), pa.float64(), pa.int64(), pa.bool_(), pa.timestamp("us"), pa.date32(), pa.time64("us"))
 
 
 def _fill_merged(grid: list[list], merged: list) -> None:
@@ -424,9 +638,9 @@ def _fill_merged(grid: list[list], merged: list) -> None:
                     cells[col] = value
 
 
-def _sheet(data: bytes, position: int) -> Grid:
+def _sheet(data: bytes, position: int, check: Callable[[bytes], None] | None = None) -> Grid:
     """The worksheet at ``position`` in the reading order; the first one offers the later ones, read on demand."""
-    rows, merged, names = _calamine(data, position)
+    rows, merged, names = _calamine(data, position, check)
     _fill_merged(rows, merged)
     name = names[position] if len(names) > 1 else None
     if position or len(names) < 2:
@@ -434,18 +648,18 @@ def _sheet(data: bytes, position: int) -> Grid:
     return Grid(rows, name, lambda: (_sheet(data, later) for later in range(1, len(names))))
 
 
+def _check_cfb(data: bytes) -> None:
+    if ENCRYPTED_PACKAGE in data:
+        raise _encrypted()
+
+
 def _read_excel(data: bytes, suffix: str) -> Grid:
     kind = _sniff(data)
     if kind in ("html", "xml", "text"):
         raise _format_mismatch(suffix, kind)
-    if kind == "zip":
-        _check_xlsx(data)
-    elif kind == "cfb":
-        if ENCRYPTED_PACKAGE in data:
-            raise _encrypted()
-    else:
+    if kind not in ("zip", "cfb"):
         raise _unreadable("neither an xlsx (zip) nor an xls (OLE) file")
-    return _sheet(data, 0)
+    return _sheet(data, 0, _check_xlsx if kind == "zip" else _check_cfb)
 
 
 def read_grid(data: bytes, file_name: str) -> list[list]:

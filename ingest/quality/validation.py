@@ -142,16 +142,20 @@ def validate(
     """Run the checkpoint of the submission type; findings and audit rows come from its result."""
     import warnings
 
+    import pandas as pd
     from great_expectations.core.run_identifier import RunIdentifier
 
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="great_expectations")
     context = get_context()
     checkpoint = context.checkpoints.get(contract.submission_type)
-    result = checkpoint.run(
-        batch_parameters={"dataframe": frame_for(contract, records)},
-        expectation_parameters=run_parameters(department, received_on),
-        run_id=RunIdentifier(run_name=f"submission-{submission_id}"),
-    )
+    # pandas 3 keeps the text it infers in pyarrow when pyarrow is installed (the xlsx reader brought
+    # it): GX's text checks ran slower on it (csv validate 1.71 s against 1.54 s per 100,000 rows)
+    with pd.option_context("mode.string_storage", "python"):
+        result = checkpoint.run(
+            batch_parameters={"dataframe": frame_for(contract, records)},
+            expectation_parameters=run_parameters(department, received_on),
+            run_id=RunIdentifier(run_name=f"submission-{submission_id}"),
+        )
 
     by_row = {r["source_row"]: r for r in records}
     findings: list[tuple[int, int, Finding]] = []
