@@ -216,27 +216,22 @@ def validate(
                         ),
                     )
                 )
+            if not source_rows:
+                continue
+            # what is the same for every row of this expectation, once: its column, header, and the
+            # messages of each distinct value (a 100,000-row file can fail one rule on thousands of rows)
+            described = contract.column(column)
+            header, texts = headers.get(column, described.label_zh), {}
             for source_row in source_rows:
                 value = by_row[source_row].get(column)
-                if value is not None and contract.column(column).pii:
+                if value is not None and described.pii:
                     value = mask_personal(str(value))  # findings are stored: never a clear phone or ID
                 value = _display(value)
-                zh, en = _messages(contract, rule, column, value, department)
+                if value not in texts:
+                    texts[value] = _messages(contract, rule, column, value, department)
+                zh, en = texts[value]
                 findings.append(
-                    (
-                        source_row,
-                        position,
-                        Finding(
-                            rule,
-                            severity,
-                            zh,
-                            en,
-                            source_row,
-                            column,
-                            headers.get(column, contract.column(column).label_zh),
-                            value,
-                        ),
-                    )
+                    (source_row, position, Finding(rule, severity, zh, en, source_row, column, header, value))
                 )
     findings.sort(key=lambda entry: entry[:2])
     return ValidationOutcome([f for *_, f in findings], rows, docs_url, bool(result.success))
