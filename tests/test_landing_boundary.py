@@ -112,10 +112,10 @@ def test_an_internal_error_quarantines_that_file_only_naming_stage_and_exception
 
     real = evaluation.parse_grid
 
-    def broken(grid, contract, file_name):
+    def broken(grid, contract, file_name, **options):
         if "坏" in file_name:
             raise KeyError("a defect nobody anticipated")
-        return real(grid, contract, file_name)
+        return real(grid, contract, file_name, **options)
 
     monkeypatch.setattr(evaluation, "parse_grid", broken)
     write_csv(
