@@ -35,7 +35,15 @@ from ingest.config import REPO_ROOT
 
 PACKAGE = "ingest"
 LAYERS: dict[str, tuple[str, ...]] = {  # lowest first; a name declares a module or a package
-    "base": ("ingest", "ingest.config", "ingest.findings", "ingest.ports", "ingest.notify", "ingest.artifact_store"),
+    "base": (
+        "ingest",
+        "ingest.config",
+        "ingest.findings",
+        "ingest.ports",
+        "ingest.notify",
+        "ingest.artifact_store",
+        "ingest.collector",
+    ),
     "intake": ("ingest.intake",),
     "quality": ("ingest.quality",),
     "warehouse": ("ingest.warehouse", "ingest.faults"),

@@ -115,7 +115,10 @@ class _Shape:
     def add(self, row: list) -> None:
         self.rows += 1
         self.cells += len(row)
-        self.check(self.rows, _used_width(row), self.cells)
+        # a row within every limit by its full length is within them by its used width too: the
+        # trailing-empty count is taken only for a row that may be too wide (once per row of a file)
+        if self.rows > self.max_rows or len(row) > MAX_COLUMNS or self.cells > MAX_CELLS:
+            self.check(self.rows, _used_width(row), self.cells)
 
     def check(self, rows: int, width: int, cells: int) -> None:
         if rows > self.max_rows:

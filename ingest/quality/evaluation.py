@@ -10,6 +10,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from ingest.collector import full_collections_held
 from ingest.config import settings
 from ingest.findings import Finding, Severity, count
 from ingest.intake.contracts import Contract, get_contract
@@ -133,7 +134,13 @@ def evaluate(
     landing_file: LandingFile, data: bytes, submission_id: int, received_on: dt.date, stages: Stages | None = None
 ) -> Evaluation:
     """Parse, normalise and validate; raises SubmissionError for whole-file rejections."""
-    stages = stages or Stages(landing_file.file_name)
+    with full_collections_held():  # the file's objects live until it is done: no full GC walks them
+        return _evaluate(landing_file, data, submission_id, received_on, stages or Stages(landing_file.file_name))
+
+
+def _evaluate(
+    landing_file: LandingFile, data: bytes, submission_id: int, received_on: dt.date, stages: Stages
+) -> Evaluation:
     stages.enter("routing")
     check_routing(landing_file)
     _check_size(data)
