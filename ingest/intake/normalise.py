@@ -20,6 +20,7 @@ from ingest.intake.column_parsing import LIMIT_MESSAGES, map_distinct, parse_cel
 from ingest.intake.contracts import Column, Contract, header_key
 from ingest.intake.errors import SubmissionError
 from ingest.intake.readers import Grid
+from ingest.intake.records import Records
 from ingest.intake.values import (
     INVALID_CHARACTERS,
     MAX_CELL_CHARS,
@@ -36,7 +37,7 @@ MAX_TITLE_ROWS = 5
 
 @dataclass
 class ParsedSubmission:
-    records: list[dict]
+    records: Records
     findings: list[Finding]
     headers: dict[str, str]  # canonical column -> header as submitted
     header_row: int  # 1-based
@@ -263,7 +264,7 @@ def parse_grid(grid: list[list], contract: Contract, file_name: str, *, release_
     columns = table.columns
     findings = _header_findings(table)
     if columns.missing:
-        parsed = ParsedSubmission([], findings, columns.headers, table.header_idx + 1, sheet=table.sheet)
+        parsed = ParsedSubmission(Records(), findings, columns.headers, table.header_idx + 1, sheet=table.sheet)
         return _naming_sheet(parsed)
     body = _split_body(table.grid, table.header_idx, _complete_row(contract, columns))
     row_findings = _cell_limit_findings(table, body.data_rows)
@@ -404,9 +405,9 @@ def _records(
     file_period: dt.date | None,
     row_findings: dict[int, list[Finding]],
     release_rows: bool = False,
-) -> list[dict]:
-    """Column by column (each distinct cell parsed once, column_parsing), then records row by row;
-    each type problem is added to its row's findings, in contract column order."""
+) -> Records:
+    """Column by column (each distinct cell parsed once, column_parsing), kept as columns; each
+    type problem is added to its row's findings, in contract column order."""
     columns = table.columns
     rows = [table.grid[idx] for idx in data_rows]
     width = min(map(len, rows), default=0)
@@ -415,7 +416,7 @@ def _records(
     for column in contract.columns:
         names_out.append(column.name)
         if column.name not in columns.positions:
-            columns_out.append(repeat(file_period if column.period_from_file_name else column.default))
+            columns_out.append([file_period if column.period_from_file_name else column.default] * len(rows))
             continue
         parsed = parse_column(column, _cells_of(rows, columns.positions[column.name], width))
         columns_out.append(parsed.values)
@@ -437,14 +438,14 @@ def _records(
             )
     if contract.has_approximate:
         names_out.append("is_approximate")
-        columns_out.append(approximate or repeat(False))
+        columns_out.append(approximate or [False] * len(rows))
     names_out.append("extra")
-    columns_out.append(_extra_column(rows, columns.extra) if columns.extra else repeat(None))
+    columns_out.append(_extra_column(rows, columns.extra) if columns.extra else [None] * len(rows))
     if release_rows:  # every cell is parsed: the rows' cells need not outlive this point
         del rows
         for idx in data_rows:
             table.grid[idx] = None
-    return [dict(zip(names_out, values)) for values in zip(*columns_out)]
+    return Records(dict(zip(names_out, columns_out)))
 
 
 def _duplicate_findings(
@@ -504,7 +505,7 @@ def _extra_column(rows: list[list], extra: dict[int, str]) -> list[dict | None]:
 
 
 def _cross_check_totals(
-    contract: Contract, records: list[dict], total_rows: list, positions: dict, headers: dict
+    contract: Contract, records: Records, total_rows: list, positions: dict, headers: dict
 ) -> list[Finding]:
     """A dropped 合计 row that carries sums must agree with the rows above it (a warning if not)."""
     findings = []
@@ -518,7 +519,7 @@ def _cross_check_totals(
                 continue
             if stated is None:
                 continue
-            actual = sum((r[column.name] or 0) for r in records)
+            actual = sum(value or 0 for value in records.column(column.name))
             if stated != actual:
                 findings.append(
                     Finding(

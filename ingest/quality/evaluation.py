@@ -18,6 +18,7 @@ from ingest.intake.errors import SubmissionError
 from ingest.intake.landing import LandingFile
 from ingest.intake.normalise import on_sheet, parse_grid
 from ingest.intake.readers import read_grid
+from ingest.intake.records import Records
 from ingest.intake.reference import departments
 from ingest.intake.routing import check_routing
 from ingest.intake.values import period_from_file_name
@@ -47,7 +48,7 @@ class Stages:
 class Evaluation:
     """What validation concluded about one file."""
 
-    records: list[dict] = field(default_factory=list)
+    records: Records = field(default_factory=Records)
     findings: list[Finding] = field(default_factory=list)
     validation_results: list[dict] = field(default_factory=list)
     data_docs_url: str | None = None
@@ -101,8 +102,8 @@ def reason_of(findings: list[Finding]) -> str | None:
     return f"{where}{column}{first.message_zh}{more} | {first.message_en}"
 
 
-def _periods(contract: Contract, records: list[dict], file_name: str, findings: list[Finding]) -> tuple:
-    values = sorted({r[contract.period_column] for r in records if r.get(contract.period_column)})
+def _periods(contract: Contract, records: Records, file_name: str, findings: list[Finding]) -> tuple:
+    values = sorted({value for value in records.column(contract.period_column) if value})
     if not values:
         return period_from_file_name(file_name), None, None
     if contract.kind == "snapshot":

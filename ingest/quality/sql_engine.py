@@ -14,6 +14,7 @@ and the columns the suite reads, personal data only as `<column>_check` = valid|
 from __future__ import annotations
 
 from ingest.intake.contracts import SQL_TYPES, Contract
+from ingest.intake.records import Records
 from ingest.quality.checks import CREDIT_CHECK_SQL, pii_check_columns
 from ingest.quality.suites import RESULT_FORMAT, build_expectation, columns_read, expectation_specs, get_context
 
@@ -30,7 +31,7 @@ def install(conn) -> None:
 
 def stage_columns(contract: Contract) -> dict[str, str]:
     """column -> PostgreSQL type of the staged table: source_row and what the suite reads."""
-    derived = set(pii_check_columns(contract, []))
+    derived = set(pii_check_columns(contract, Records()))
     columns = {"source_row": "integer"}
     for name in columns_read(contract):
         columns[name] = "text" if name in derived else STAGE_TYPES[contract.column(name).type]
@@ -43,8 +44,9 @@ def create_stage(conn, table: str, contract: Contract) -> None:
     conn.execute(f"create unlogged table {SCHEMA}.{table} ({columns})")
 
 
-def stage_records(conn, table: str, contract: Contract, records: list[dict]) -> int:
+def stage_records(conn, table: str, contract: Contract, records: Records | list[dict]) -> int:
     """Replace the staged table's rows by the records' validation columns (binary COPY)."""
+    records = Records.of(records)
     columns = stage_columns(contract)
     derived = pii_check_columns(contract, records)
     values = []
@@ -52,9 +54,9 @@ def stage_records(conn, table: str, contract: Contract, records: list[dict]) -> 
         if name in derived:
             values.append(derived[name])
         elif sql_type == "float8":
-            values.append([None if r.get(name) is None else float(r[name]) for r in records])
+            values.append([None if v is None else float(v) for v in records.column(name)])
         else:
-            values.append([r.get(name) for r in records])
+            values.append(records.column(name))
     conn.execute(f"truncate {SCHEMA}.{table}")
     with conn.cursor().copy(f"copy {SCHEMA}.{table} ({', '.join(columns)}) from stdin (format binary)") as copy:
         copy.set_types(list(columns.values()))

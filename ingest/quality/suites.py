@@ -179,9 +179,7 @@ def columns_read(contract: Contract) -> list[str]:
 
 
 def _gx_environment() -> None:
-    site = working_site()  # the results store's directory (the config names it; nothing is kept there)
-    os.environ["SWDW_GX_RESULTS_DIR"] = str(site.parent / "gx_validations")
-    os.environ["SWDW_DATA_DOCS_DIR"] = str(site)
+    os.environ["SWDW_DATA_DOCS_DIR"] = str(working_site())
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
 

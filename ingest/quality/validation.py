@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ingest.findings import Finding
 from ingest.intake.contracts import Contract
 from ingest.intake.pii import mask_personal
+from ingest.intake.records import Records
 from ingest.intake.reference import Department, districts
 from ingest.quality.checks import pii_check_columns
 from ingest.quality.docs_index import append_to_index
@@ -47,7 +48,7 @@ class ValidationOutcome:
     success: bool
 
 
-def frame_for(contract: Contract, records: list[dict]):
+def frame_for(contract: Contract, records: Records | list[dict]):
     """The frame GX validates: the columns the suite reads, typed, indexed by source_row; no personal data.
 
     source_row as the named index, not a column: GX then reads each failing row's number from the
@@ -55,6 +56,7 @@ def frame_for(contract: Contract, records: list[dict]):
     it prints lists source rows."""
     import pandas as pd
 
+    records = Records.of(records)
     derived = pii_check_columns(contract, records)
     data = {}
     for name in columns_read(contract):
@@ -63,7 +65,7 @@ def frame_for(contract: Contract, records: list[dict]):
             continue
         column = contract.column(name)
         assert not column.pii, f"personal column {name} must not reach GX"
-        values = [r.get(name) for r in records]
+        values = records.column(name)
         # numbers in numpy dtypes when nothing is empty: GX's between runs vectorised on those only
         if column.type == "integer":
             data[name] = pd.Series(values, dtype="Int64" if None in values else "int64")
@@ -75,7 +77,7 @@ def frame_for(contract: Contract, records: list[dict]):
         else:
             data[name] = pd.Series(values, dtype=object)  # pandas 3 `str` dtype trips GX type checks
     frame = pd.DataFrame(data)  # the series' own positions align; the index is set after
-    frame.index = pd.Index([r["source_row"] for r in records], name="source_row")
+    frame.index = pd.Index(records.column("source_row"), name="source_row")
     return frame
 
 
@@ -141,7 +143,7 @@ def _messages(contract: Contract, rule: str, column: str, value, department: Dep
 
 def validate(
     contract: Contract,
-    records: list[dict],
+    records: Records | list[dict],
     headers: dict,
     submission_id: int,
     department: Department,
@@ -154,6 +156,7 @@ def validate(
     from great_expectations.core.run_identifier import RunIdentifier
 
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="great_expectations")
+    records = Records.of(records)
     context = get_context()
     checkpoint = context.checkpoints.get(contract.submission_type)
     # pandas 3 keeps the text it infers in pyarrow when pyarrow is installed (the xlsx reader brought
@@ -165,7 +168,7 @@ def validate(
             run_id=RunIdentifier(run_name=f"submission-{submission_id}"),
         )
 
-    by_row = {r["source_row"]: r for r in records}
+    record_at = {source_row: index for index, source_row in enumerate(records.column("source_row"))}
     findings: list[tuple[int, int, Finding]] = []
     rows, docs_url = [], None
     site = working_site()
@@ -229,9 +232,9 @@ def validate(
             # what is the same for every row of this expectation, once: its column, header, and the
             # messages of each distinct value (a 100,000-row file can fail one rule on thousands of rows)
             described = contract.column(column)
-            header, texts = headers.get(column, described.label_zh), {}
+            header, texts, values = headers.get(column, described.label_zh), {}, records.column(column)
             for source_row in source_rows:
-                value = by_row[source_row].get(column)
+                value = values[record_at[source_row]]
                 if value is not None and described.pii:
                     value = mask_personal(str(value))  # findings are stored: never a clear phone or ID
                 value = _display(value)

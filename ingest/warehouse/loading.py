@@ -8,30 +8,34 @@ import datetime as dt
 from ingest.faults import crash_point
 from ingest.intake.contracts import Contract, get_contract
 from ingest.intake.pii import protect_record
+from ingest.intake.records import Records
 from ingest.warehouse import register
 from ingest.warehouse.locks import lock_snapshot_period
 from ingest.warehouse.originals import archive_original
 
 
-def copy_records(conn, contract: Contract, submission_id: int, records: list[dict]) -> int:
+def copy_records(conn, contract: Contract, submission_id: int, records: Records | list[dict]) -> int:
     """Append the records in the caller's transaction; PII leaves only as hashes and masks.
 
     Binary COPY with the raw table's types: psycopg sends each value in PostgreSQL's own binary
     form (dates, numerics, booleans, jsonb) instead of formatting text the server parses again.
     """
+    records = Records.of(records)
     columns = contract.raw_columns()
     names = [name for name, _ in columns if name != "submission_id"]
-    protects = any(column.pii or column.mask_pii for column in contract.columns)
+    if any(column.pii or column.mask_pii for column in contract.columns):
+        rows = (tuple(map(protect_record(record, contract).get, names)) for record in records)
+    else:  # nothing to protect: the columns as they are, no record built
+        rows = records.rows(names)
     with conn.cursor().copy(
         f"copy {contract.raw_table} (submission_id, {', '.join(names)}) from stdin (format binary)"
     ) as copy:
         copy.set_types([sql_type.split()[0] for _, sql_type in columns])
         half = len(records) // 2
-        for number, record in enumerate(records):
+        for number, row in enumerate(rows):
             if number == half:
                 crash_point("mid_copy")
-            stored = protect_record(record, contract) if protects else record
-            copy.write_row((submission_id, *map(stored.get, names)))
+            copy.write_row((submission_id, *row))
     return len(records)
 
 
