@@ -81,9 +81,15 @@ def _drop(batch: Path, landing: Path) -> int:
 
 
 def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_restart(
-    clean_warehouse, s3_env, tmp_path, monkeypatch
+    clean_warehouse, s3_env, tmp_path, monkeypatch, record_property
 ):
     from ingest.airflow import services
+
+    started = time.monotonic()
+    phases: dict[str, float] = {}  # seconds from the start to the end of each phase: the test's time varies
+
+    def reached(phase: str) -> None:
+        phases[phase] = round(time.monotonic() - started, 1)
 
     # a task whose message the broker lost while down is queued again after 60 s, not the deployment's 180
     monkeypatch.setenv(services.QUEUED_TIMEOUT_ENV, "60")
@@ -95,6 +101,7 @@ def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_rest
         if department.name not in FAULT_DEPARTMENTS:
             shutil.rmtree(department)
     services.up(port=free_port(), executor="celery", workers=2)
+    reached("services up")
     recorded = services.services()
     try:
         assert {"redis", "worker-1", "worker-2"} <= {s.name for s in recorded if s.running}
@@ -102,6 +109,7 @@ def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_rest
         assert dropped >= 40
 
         wait_for("a tenth of the batch registered", lambda: _registered(dsn) >= dropped // 10, BATCH_SECONDS, 0.5)
+        reached("a tenth registered")
         lost = _state(services, "worker-1")
         os.killpg(lost.pid, signal.SIGKILL)  # the worker and the tasks it was running, without warning
         back = wait_for(
@@ -117,11 +125,14 @@ def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_rest
             lambda: (s := _state(services, "scheduler")).running and s.pid != crashed.pid,
             120,
         )
+        reached("worker and scheduler back")
 
         wait_for("half the batch registered", lambda: _registered(dsn) >= dropped // 2, BATCH_SECONDS)
+        reached("half registered")
         services.stop_service("redis")
         time.sleep(BROKER_DOWN_SECONDS)
         services.start_service("redis")
+        reached("broker back")
 
         def settled():
             left = [p for p in landing.rglob("*") if p.is_file()]
@@ -129,9 +140,11 @@ def test_two_workers_survive_a_lost_worker_a_crashed_scheduler_and_a_broker_rest
             return not left and open_rows[0][0] == 0 and _built_after_everything(dsn)
 
         wait_for("every file final and the marts built over all of them", settled, BATCH_SECONDS, 2)
+        reached("every file final, marts built")
         print(f"worker-1 pid {lost.pid} killed, back as {back.pid}; broker down {BROKER_DOWN_SECONDS} s")
     finally:
         services.down()
+        record_property("phase_seconds", phases)  # in the junit report: where a slow run spent its time
     left = [s.name for s in recorded if services.process_running(s.pid)]
     assert not left, f"still running after down: {left}"
 
