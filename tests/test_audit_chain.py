@@ -268,3 +268,22 @@ def test_the_copied_evidence_tables_chain_in_batches_and_the_others_row_by_row(c
     assert set(functions) == set(CHAINED_COLUMNS)
     for table, function in functions.items():
         assert function == ("audit.chain_row_batch" if table in batched else "audit.chain_row"), table
+
+
+def test_findings_copied_in_another_time_zone_chain_as_verify_recomputes_them(loaded):
+    """chain_row_batch (0006) hashes the row as jsonb less its unchained columns, in UTC like
+    audit.chain_content: a session in Asia/Shanghai writes hashes that verify recomputes alike."""
+    from ingest.warehouse.audit_chain import verify_chain
+
+    [[submission_id]] = query(loaded, "select min(submission_id) from audit.submission")
+    with psycopg.connect(loaded) as conn:
+        conn.execute("set timezone to 'Asia/Shanghai'")
+        with conn.transaction():
+            _copy_findings(conn, _finding_rows(submission_id, 3))
+            conn.execute(
+                f"insert into {FINDINGS} (submission_id, source_row, rule, severity, message_zh, message_en, recorded_at) "
+                "values (%s, 9, 'probe_rule', 'warning', '探针', 'probe', '2024-12-31 23:30:00+08')",
+                (submission_id,),
+            )
+        report = verify_chain(conn, FINDINGS, {})
+    assert report.broken is None and report.rows == 5 + 4

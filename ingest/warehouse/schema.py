@@ -2,7 +2,8 @@
 lifecycle, which are chained. Migration 0001 (ingest/warehouse/migrations/, docs/design.md §7)
 was generated from these lists and is frozen (later tables come with their own migrations: 0003
 audit.pii_key, 0004 audit.mail_message; 0005 moves the findings' and results' chain triggers to
-audit.chain_row_batch with their arguments unchanged): a change here needs a new migration, and
+audit.chain_row_batch with their arguments unchanged, 0006 builds its chained content without a
+subquery per row): a change here needs a new migration, and
 tests/test_migrations.py checks the installed triggers still name exactly these columns. The chain
 verifier (ingest.warehouse.audit_chain) and the register read them.
 """
