@@ -176,6 +176,8 @@ def cell_key(raw):
 
 
 def _keys(raws: list) -> list:
+    if set(map(type, raws)) <= {str}:  # a csv's column: every cell its own key, no list built
+        return raws
     return [raw if raw.__class__ is str else cell_key(raw) for raw in raws]
 
 
